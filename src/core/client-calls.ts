@@ -1,0 +1,174 @@
+// The table of client requests in flight, with the FIFO queue and the concurrency slots.
+// Slots are counted here and only here: start() takes one, remove() gives it back, once.
+
+import type { ResolvedRule } from '../policy/types.js';
+import type { JsonObject, ProgressToken, RequestId } from './message.js';
+import type { ProgressState } from './progress.js';
+
+export type CallState = 'queued' | 'running';
+
+export interface ClientCall {
+  /** The id the child sees (and our progress token for it): integers from 1, never reused. */
+  key: number;
+  clientId: RequestId;
+  method: string;
+  tool: string | undefined;
+  /** The original request, kept until it is sent to the child. */
+  msg: JsonObject | undefined;
+  rule: ResolvedRule;
+  state: CallState;
+  receivedAt: number;
+  startedAt: number | undefined;
+  lastChildProgressAt: number | undefined;
+  clientToken: ProgressToken | undefined;
+  childToken: number | undefined;
+  progress: ProgressState | undefined;
+  /** When the idle clock last restarted: dispatch, or the child's last progress. */
+  idleSince(): number;
+}
+
+interface NewCall {
+  clientId: RequestId;
+  method: string;
+  tool: string | undefined;
+  msg: JsonObject;
+  rule: ResolvedRule;
+  receivedAt: number;
+}
+
+/** How many finished keys to remember, so late answers are logged at debug and not as strays. */
+const RECENT = 4096;
+
+function idleSince(this: ClientCall): number {
+  return this.lastChildProgressAt ?? this.startedAt ?? this.receivedAt;
+}
+
+export class ClientCalls {
+  #byKey = new Map<number, ClientCall>();
+  /** Client ids may repeat while in flight (some hosts send id 1 for everything): FIFO per id. */
+  #byClientId = new Map<RequestId, number[]>();
+  #queue: ClientCall[] = [];
+  #nextKey = 1;
+  #running = 0;
+  #runningByLimit = new Map<string, number>();
+  #recent = new Set<number>();
+  readonly maxConcurrency: number;
+
+  constructor(maxConcurrency: number) {
+    this.maxConcurrency = maxConcurrency;
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  add(n: NewCall): ClientCall {
+    const call: ClientCall = {
+      key: this.#nextKey++,
+      ...n,
+      state: 'queued',
+      startedAt: undefined,
+      lastChildProgressAt: undefined,
+      clientToken: undefined,
+      childToken: undefined,
+      progress: undefined,
+      idleSince,
+    };
+    this.#byKey.set(call.key, call);
+    const same = this.#byClientId.get(call.clientId);
+    if (same) same.push(call.key);
+    else this.#byClientId.set(call.clientId, [call.key]);
+    return call;
+  }
+
+  get(key: number): ClientCall | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** The oldest request in flight with this client id. */
+  findByClientId(id: RequestId): ClientCall | undefined {
+    const keys = this.#byClientId.get(id);
+    return keys && keys.length ? this.#byKey.get(keys[0]!) : undefined;
+  }
+
+  wasRecent(key: number): boolean {
+    return this.#recent.has(key);
+  }
+
+  all(): ClientCall[] {
+    return [...this.#byKey.values()];
+  }
+
+  hasSlotFor(call: ClientCall): boolean {
+    if (this.#running >= this.maxConcurrency) return false;
+    const { limitKey, limit } = call.rule;
+    return limitKey === undefined || limit === undefined || (this.#runningByLimit.get(limitKey) ?? 0) < limit;
+  }
+
+  enqueue(call: ClientCall): void {
+    this.#queue.push(call);
+  }
+
+  queuePosition(call: ClientCall): number {
+    return this.#queue.indexOf(call) + 1;
+  }
+
+  start(call: ClientCall, now: number): void {
+    call.state = 'running';
+    call.startedAt = now;
+    this.#running++;
+    const { limitKey } = call.rule;
+    if (limitKey !== undefined) this.#runningByLimit.set(limitKey, (this.#runningByLimit.get(limitKey) ?? 0) + 1);
+  }
+
+  /** Removes the call; returns true when it held a slot (so queued calls may now run). */
+  remove(call: ClientCall): boolean {
+    if (this.#byKey.get(call.key) !== call) return false;
+    this.#byKey.delete(call.key);
+    const same = this.#byClientId.get(call.clientId);
+    if (same) {
+      const i = same.indexOf(call.key);
+      if (i >= 0) same.splice(i, 1);
+      if (same.length === 0) this.#byClientId.delete(call.clientId);
+    }
+    this.#recent.add(call.key);
+    if (this.#recent.size > RECENT) this.#recent.delete(this.#recent.values().next().value!);
+    if (call.state === 'queued') {
+      const i = this.#queue.indexOf(call);
+      if (i >= 0) this.#queue.splice(i, 1);
+      return false;
+    }
+    this.#running--;
+    const { limitKey } = call.rule;
+    if (limitKey !== undefined) this.#runningByLimit.set(limitKey, (this.#runningByLimit.get(limitKey) ?? 1) - 1);
+    return true;
+  }
+
+  /** Queued calls that fit now, in FIFO order; a call blocked by its tool's limit does not block others. */
+  takeRunnable(): ClientCall[] {
+    const out: ClientCall[] = [];
+    for (let i = 0; i < this.#queue.length && this.#running + out.length < this.maxConcurrency; ) {
+      const call = this.#queue[i]!;
+      if (this.#fitsWith(call, out)) {
+        this.#queue.splice(i, 1);
+        out.push(call);
+      } else i++;
+    }
+    return out;
+  }
+
+  #fitsWith(call: ClientCall, taken: ClientCall[]): boolean {
+    const { limitKey, limit } = call.rule;
+    if (limitKey === undefined || limit === undefined) return true;
+    const pending = taken.filter((c) => c.rule.limitKey === limitKey).length;
+    return (this.#runningByLimit.get(limitKey) ?? 0) + pending < limit;
+  }
+}

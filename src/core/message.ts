@@ -1,0 +1,88 @@
+// Peeking at JSON-RPC messages: the hot path looks at `id`, `method`, `params` and nothing else.
+// No schema validation here: the SDK's envelope schemas are .strict() and would reject the extra
+// fields a transparent proxy must keep (shared/MCP-NOTES.md).
+
+import type { ProgressToken, RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+export type { ProgressToken, RequestId };
+
+/** A parsed JSON-RPC object, kept as the peer sent it so that unknown fields survive. */
+export type JsonObject = Record<string, unknown>;
+
+export type Peeked =
+  | { kind: 'request'; id: RequestId; method: string; msg: JsonObject }
+  | { kind: 'notification'; method: string; msg: JsonObject }
+  | { kind: 'response'; id: RequestId; msg: JsonObject }
+  | { kind: 'invalid'; reason: string; id: RequestId | null };
+
+function isId(v: unknown): v is RequestId {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Classifies a parsed JSON value. Arrays (batches) are handled by the caller before this. */
+export function peek(value: unknown): Peeked {
+  if (!isObject(value)) {
+    return { kind: 'invalid', reason: 'expected a JSON-RPC message object', id: null };
+  }
+  const method = value.method;
+  const hasId = 'id' in value;
+  const id = value.id;
+  if (typeof method === 'string') {
+    if (!hasId) return { kind: 'notification', method, msg: value };
+    if (id === null) return { kind: 'invalid', reason: 'request id must not be null', id: null };
+    if (!isId(id)) return { kind: 'invalid', reason: 'request id must be a string or a number', id: null };
+    if ('params' in value && value.params !== undefined && !isObject(value.params) && !Array.isArray(value.params)) {
+      return { kind: 'invalid', reason: 'params must be an object', id };
+    }
+    return { kind: 'request', id, method, msg: value };
+  }
+  if (method !== undefined) {
+    return { kind: 'invalid', reason: 'method must be a string', id: isId(id) ? id : null };
+  }
+  if (hasId && ('result' in value || 'error' in value)) {
+    if (isId(id)) return { kind: 'response', id, msg: value };
+    return { kind: 'invalid', reason: 'response id must be a string or a number', id: null };
+  }
+  return { kind: 'invalid', reason: 'not a JSON-RPC request, notification or response', id: isId(id) ? id : null };
+}
+
+export function paramsOf(msg: JsonObject): JsonObject | undefined {
+  const p = msg.params;
+  return isObject(p) ? p : undefined;
+}
+
+export function progressTokenOf(params: JsonObject | undefined): ProgressToken | undefined {
+  const meta = params?._meta;
+  if (!isObject(meta)) return undefined;
+  const t = meta.progressToken;
+  return typeof t === 'string' || (typeof t === 'number' && Number.isFinite(t)) ? t : undefined;
+}
+
+/** Copy of a request with another id and, when given, another progress token. Other fields kept. */
+export function withIdAndToken(msg: JsonObject, id: RequestId, token?: ProgressToken): JsonObject {
+  const out: JsonObject = { ...msg, id };
+  if (token !== undefined) {
+    const params = paramsOf(msg) ?? {};
+    const meta = isObject(params._meta) ? params._meta : {};
+    out.params = { ...params, _meta: { ...meta, progressToken: token } };
+  }
+  return out;
+}
+
+export function withId(msg: JsonObject, id: RequestId): JsonObject {
+  return { ...msg, id };
+}
+
+export function errorResponse(id: RequestId | null, code: number, message: string, data?: unknown): JsonObject {
+  const error: JsonObject = { code, message };
+  if (data !== undefined) error.data = data;
+  return { jsonrpc: '2.0', id, error };
+}
+
+export function notification(method: string, params: JsonObject): JsonObject {
+  return { jsonrpc: '2.0', method, params };
+}

@@ -1,0 +1,76 @@
+// Progress as the client sees it, per request: strictly increasing, never above the total it was
+// given, throttled, and topped up with heartbeats when the child is silent.
+//
+// Heartbeat values are tiny steps above the last value sent (1/1024, or 1/16 of the remaining
+// room when a total is known, whichever is smaller): they keep the sequence increasing without
+// moving a progress bar visibly, so the child's own later values can still go through unchanged.
+// A child value that would not increase is nudged up by the same tiny step, so its message is
+// not lost; one that has no room left below the total is dropped.
+
+import type { JsonObject, ProgressToken } from './message.js';
+
+export const HEARTBEAT_STEP = 1 / 1024;
+
+export interface ProgressState {
+  clientToken: ProgressToken;
+  /** Last progress value the client was sent, if any. */
+  sent: number | undefined;
+  /** Last total the child gave, echoed on heartbeats so a progress bar does not jump. */
+  total: number | undefined;
+  /** When the client last heard about this request (request receipt counts as the start). */
+  lastSentAt: number;
+  /** Newest child notification held back by the throttle. */
+  pending: JsonObject | undefined;
+}
+
+export function newProgress(clientToken: ProgressToken, now: number): ProgressState {
+  return { clientToken, sent: undefined, total: undefined, lastSentAt: now, pending: undefined };
+}
+
+/** The smallest visible-nothing step above `from`, or undefined when there is no room below total. */
+export function stepAbove(from: number | undefined, total: number | undefined): number | undefined {
+  const base = from ?? 0;
+  const room = total === undefined ? Infinity : total - base;
+  const next = base + Math.min(HEARTBEAT_STEP, room / 16);
+  return next > base && (total === undefined || next <= total) ? next : undefined;
+}
+
+function finite(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Turns a child's progress params into the params the client may see, or undefined when nothing
+ * can be sent without breaking monotonicity or the total. Extra fields (`_meta`) pass through.
+ */
+export function shapeChildProgress(state: ProgressState, child: JsonObject): JsonObject | undefined {
+  const total = finite(child.total);
+  const raw = finite(child.progress);
+  if (raw === undefined) return undefined;
+  let value = total !== undefined && raw > total ? total : raw;
+  if (state.sent !== undefined && value <= state.sent) {
+    const nudged = stepAbove(state.sent, total);
+    if (nudged === undefined) return undefined;
+    value = nudged;
+  }
+  const out: JsonObject = { ...child, progressToken: state.clientToken, progress: value };
+  if (total === undefined) delete out.total;
+  return out;
+}
+
+/** Records that `params` went to the client at `now`. */
+export function markSent(state: ProgressState, params: JsonObject, now: number): void {
+  state.sent = params.progress as number;
+  const total = finite(params.total);
+  if (total !== undefined) state.total = total;
+  state.lastSentAt = now;
+}
+
+/** Params for a heartbeat, or undefined when no increasing value fits under the total. */
+export function heartbeatParams(state: ProgressState, message: string): JsonObject | undefined {
+  const value = stepAbove(state.sent, state.total);
+  if (value === undefined) return undefined;
+  const out: JsonObject = { progressToken: state.clientToken, progress: value, message };
+  if (state.total !== undefined) out.total = state.total;
+  return out;
+}

@@ -1,0 +1,422 @@
+/*
+ * The session: theory of operation.
+ *
+ * mcp-leash sits between one client and one child. Everything it promises (shared/CONTRACT.md)
+ * is a rule about two tables kept here:
+ *
+ *   calls        client requests in flight, keyed by the id mcp-leash gave the child;
+ *   serverCalls  child-to-client requests in flight, keyed by the id mcp-leash gave the client.
+ *
+ * Rules of this file:
+ *   1. Everything that affects those tables lives here; nothing here does I/O or reads a clock.
+ *      Input arrives through handle*(…, now); output is drained with poll(); the shell asks
+ *      nextDeadline() when to call handleTimeout(now) again. Extra handleTimeout calls are harmless.
+ *   2. A client request is 'queued' (waiting for a concurrency slot inside mcp-leash) or 'running'
+ *      (sent to the child). It leaves the table exactly once, through finish(): answered, cancelled,
+ *      timed out, or failed by a child exit. finish() is the only place that frees a slot.
+ *   3. After a request left the table nothing more is said about it: late answers, progress and
+ *      timers for it are dropped. Its child-side id is remembered briefly only to log such late
+ *      arrivals at debug rather than warn.
+ *
+ * Transitions (request):   new ──dispatch──▶ running ──response──▶ (gone)
+ *                           └──queued──▶ dispatch      ├─cancel / timeout / child exit──▶ (gone)
+ */
+
+import type { Policy } from '../policy/types.js';
+import { createResolver, type Resolver } from '../policy/resolve.js';
+import { ClientCalls, type ClientCall } from './client-calls.js';
+import { DeadlineQueue } from './deadlines.js';
+import {
+  errorResponse,
+  isObject,
+  notification,
+  paramsOf,
+  progressTokenOf,
+  withId,
+  withIdAndToken,
+  type JsonObject,
+  type Peeked,
+  type RequestId,
+} from './message.js';
+import type { LogLevel, Output, Side } from './outputs.js';
+import { heartbeatParams, markSent, newProgress, shapeChildProgress } from './progress.js';
+import { ServerCalls } from './server-calls.js';
+import { cancelReason, childExitText, formatMs, heartbeatText, toolTimeoutText, type TimeoutKind } from './texts.js';
+
+/** Input from the wire layer: a message, or a line that could not become one. */
+export type Frame =
+  | Peeked
+  /** `detail` says what is wrong; `preview` holds the line's first 200 characters, when there is one. */
+  | { kind: 'unparsable'; problem: 'json' | 'batch' | 'oversize'; detail: string; preview?: string };
+
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
+  /** The signal's number, for the 128+N exit code (the core does not know the platform's table). */
+  signalNumber?: number;
+  stderrTail: string[];
+}
+
+export const ERR = {
+  parse: -32700,
+  invalidRequest: -32600,
+  serverExited: -32000,
+  timedOut: -32001,
+} as const;
+
+export class Session {
+  readonly policy: Policy;
+  #resolve: Resolver;
+  #out: Output[] = [];
+  #calls: ClientCalls;
+  #server = new ServerCalls();
+  #timers = new DeadlineQueue<number>();
+  #serverTimers = new DeadlineQueue<number>();
+  #childGone = false;
+  /** The client's initialize request and initialized notification, kept for restarts. */
+  initializeRequest: JsonObject | undefined;
+  initializedNotification: JsonObject | undefined;
+  initializeResult: JsonObject | undefined;
+
+  constructor(policy: Policy, resolve: Resolver = createResolver(policy)) {
+    this.policy = policy;
+    this.#resolve = resolve;
+    this.#calls = new ClientCalls(policy.maxConcurrency);
+  }
+
+  // ── outputs ──────────────────────────────────────────────────────────────────────────────
+
+  /** Drains everything the core wants done, in order. */
+  poll(): Output[] {
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  nextDeadline(): number | undefined {
+    const a = this.#timers.next();
+    const b = this.#serverTimers.next();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  /** Requests in flight in both directions, queued ones included (for tests and the soak run). */
+  get inFlight(): number {
+    return this.#calls.size + this.#server.size;
+  }
+
+  #send(to: Side, msg: JsonObject, origId?: RequestId): void {
+    this.#out.push(origId === undefined ? { type: 'send', to, msg } : { type: 'send', to, msg, origId });
+  }
+
+  #log(level: LogLevel, msg: string, fields?: JsonObject): void {
+    this.#out.push(fields ? { type: 'log', level, msg, fields } : { type: 'log', level, msg });
+  }
+
+  // ── from the client ──────────────────────────────────────────────────────────────────────
+
+  handleClient(frame: Frame, now: number): void {
+    switch (frame.kind) {
+      case 'unparsable':
+        return this.#refuseClientLine(frame.problem, frame.detail, frame.preview);
+      case 'invalid':
+        this.#log('warn', 'invalid message from client', { reason: frame.reason });
+        return this.#send('client', errorResponse(frame.id, ERR.invalidRequest, `Invalid Request: ${frame.reason}`));
+      case 'request':
+        return this.#clientRequest(frame.id, frame.method, frame.msg, now);
+      case 'notification':
+        return this.#clientNotification(frame.method, frame.msg, now);
+      case 'response':
+        return this.#clientResponse(frame.id, frame.msg);
+    }
+  }
+
+  #refuseClientLine(problem: 'json' | 'batch' | 'oversize', detail: string, preview?: string): void {
+    this.#log('warn', 'unusable line from client', { problem, detail, line: preview });
+    if (problem === 'json') {
+      this.#send('client', errorResponse(null, ERR.parse, `Parse error: ${detail}`));
+    } else if (problem === 'batch') {
+      this.#send(
+        'client',
+        errorResponse(null, ERR.invalidRequest, 'Invalid Request: JSON-RPC batches are not supported (removed from MCP in 2025-06-18); send one message per line'),
+      );
+    } else {
+      this.#send('client', errorResponse(null, ERR.invalidRequest, `Invalid Request: ${detail}`));
+    }
+  }
+
+  #clientRequest(id: RequestId, method: string, msg: JsonObject, now: number): void {
+    if (this.#childGone) {
+      this.#send('client', errorResponse(id, ERR.serverExited, 'MCP server is not running'));
+      return;
+    }
+    const params = paramsOf(msg);
+    const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+    if (method === 'initialize') this.initializeRequest = msg;
+    const rule = this.#resolve(method, tool, 'client');
+    const clientToken = progressTokenOf(params);
+    const call = this.#calls.add({ clientId: id, method, tool, msg, rule, receivedAt: now });
+    if (clientToken !== undefined && rule.heartbeatMs > 0) call.progress = newProgress(clientToken, now);
+    if (clientToken !== undefined) call.clientToken = clientToken;
+    // initialize and ping must never wait behind tool calls (CONTRACT §7).
+    const bypass = method === 'initialize' || method === 'ping';
+    if (bypass || this.#calls.hasSlotFor(call)) this.#dispatch(call, now);
+    else this.#calls.enqueue(call);
+    this.#arm(call);
+  }
+
+  #clientNotification(method: string, msg: JsonObject, now: number): void {
+    if (method === 'notifications/cancelled') return this.#clientCancel(msg, now);
+    if (method === 'notifications/initialized') this.initializedNotification = msg;
+    if (this.#childGone) return;
+    // Client progress answers a child's request: its token is the child's own, so it passes as is.
+    this.#send('child', msg);
+  }
+
+  #clientCancel(msg: JsonObject, now: number): void {
+    const params = paramsOf(msg);
+    const requestId = params?.requestId;
+    const call = typeof requestId === 'string' || typeof requestId === 'number' ? this.#calls.findByClientId(requestId) : undefined;
+    if (!call) {
+      this.#log('debug', 'cancellation for an unknown or finished request ignored', { requestId: requestId as RequestId });
+      return;
+    }
+    if (call.method === 'initialize') {
+      this.#log('warn', 'client tried to cancel initialize; dropped (initialize must not be cancelled)', { requestId: call.clientId });
+      return;
+    }
+    this.#log('info', 'request cancelled by client', { method: call.method, tool: call.tool, state: call.state, elapsedMs: Math.round(now - call.receivedAt) });
+    if (call.state === 'running') {
+      this.#send('child', { ...msg, params: { ...params, requestId: call.key } }, call.clientId);
+    }
+    this.#finish(call, now);
+  }
+
+  #clientResponse(id: RequestId, msg: JsonObject): void {
+    const sc = typeof id === 'number' ? this.#server.take(id) : undefined;
+    if (!sc) {
+      const level = typeof id === 'number' && this.#server.wasRecent(id) ? 'debug' : 'warn';
+      this.#log(level, 'client answered a request that is not in flight; dropped', { id });
+      return;
+    }
+    this.#serverTimers.disarm(sc.key);
+    if (this.#childGone) return;
+    this.#send('child', withId(msg, sc.childId), id);
+  }
+
+  // ── from the child ───────────────────────────────────────────────────────────────────────
+
+  handleChild(frame: Frame, now: number): void {
+    switch (frame.kind) {
+      case 'unparsable':
+        this.#log('warn', 'child wrote a line that is not a JSON-RPC message to stdout; not forwarded', {
+          problem: frame.problem,
+          detail: frame.detail,
+          line: frame.preview,
+        });
+        return;
+      case 'invalid':
+        this.#log('warn', 'child wrote an invalid JSON-RPC message; not forwarded', { reason: frame.reason });
+        return;
+      case 'request':
+        return this.#childRequest(frame.id, frame.method, frame.msg, now);
+      case 'notification':
+        return this.#childNotification(frame.method, frame.msg, now);
+      case 'response':
+        return this.#childResponse(frame.id, frame.msg, now);
+    }
+  }
+
+  #childRequest(id: RequestId, method: string, msg: JsonObject, now: number): void {
+    const rule = this.#resolve(method, undefined, 'child');
+    const sc = this.#server.add(id, method, rule, now);
+    if (rule.totalTimeoutMs > 0) this.#serverTimers.arm(sc.key, now + rule.totalTimeoutMs);
+    this.#send('client', withId(msg, sc.key), id);
+  }
+
+  #childNotification(method: string, msg: JsonObject, now: number): void {
+    if (method === 'notifications/progress') return this.#childProgress(msg, now);
+    if (method === 'notifications/cancelled') {
+      const params = paramsOf(msg);
+      const childId = params?.requestId;
+      const sc = typeof childId === 'string' || typeof childId === 'number' ? this.#server.takeByChildId(childId) : undefined;
+      if (!sc) {
+        this.#log('debug', 'child cancelled a request that is not in flight; ignored', { requestId: childId as RequestId });
+        return;
+      }
+      this.#serverTimers.disarm(sc.key);
+      this.#log('info', 'server-to-client request cancelled by child', { method: sc.method });
+      this.#send('client', { ...msg, params: { ...params, requestId: sc.key } }, sc.childId);
+      return;
+    }
+    this.#send('client', msg);
+  }
+
+  #childProgress(msg: JsonObject, now: number): void {
+    const params = paramsOf(msg);
+    const token = params?.progressToken;
+    const call = typeof token === 'number' ? this.#calls.get(token) : undefined;
+    if (!call || call.state !== 'running' || call.childToken !== token || !params) {
+      this.#log('debug', 'progress for an unknown or finished request dropped', { progressToken: token as RequestId });
+      return;
+    }
+    call.lastChildProgressAt = now;
+    const p = call.progress;
+    if (p) {
+      const due = p.lastSentAt + this.policy.progressIntervalMs;
+      if (p.sent === undefined || now >= due) this.#forwardProgress(call, params, now);
+      else p.pending = params;
+    }
+    this.#arm(call);
+  }
+
+  #forwardProgress(call: ClientCall, childParams: JsonObject, now: number): void {
+    const p = call.progress!;
+    p.pending = undefined;
+    const out = shapeChildProgress(p, childParams);
+    if (!out) return;
+    markSent(p, out, now);
+    this.#send('client', notification('notifications/progress', out));
+  }
+
+  #childResponse(id: RequestId, msg: JsonObject, now: number): void {
+    const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
+    if (!call || call.state !== 'running') {
+      const level = typeof id === 'number' && this.#calls.wasRecent(id) ? 'debug' : 'warn';
+      this.#log(level, 'child answered a request that is not in flight; dropped', { id });
+      return;
+    }
+    // The newest progress held back by the throttle goes out before the answer, never after.
+    if (call.progress?.pending) this.#forwardProgress(call, call.progress.pending, now);
+    if (call.method === 'initialize' && isObject(msg.result)) this.initializeResult = msg.result;
+    this.#send('client', withId(msg, call.clientId), call.key);
+    this.#finish(call, now);
+  }
+
+  // ── the child's life ─────────────────────────────────────────────────────────────────────
+
+  handleChildExit(exit: ChildExit, now: number): void {
+    if (this.#childGone) return;
+    this.#childGone = true;
+    const text = childExitText(exit.code, exit.signal, exit.stderrTail);
+    const data = { exitCode: exit.code, signal: exit.signal, stderr: exit.stderrTail };
+    const failed = this.#calls.all();
+    for (const call of failed) {
+      this.#send('client', errorResponse(call.clientId, ERR.serverExited, text, data), call.key);
+      this.#finish(call, now);
+    }
+    for (const sc of this.#server.clear()) this.#serverTimers.disarm(sc.key);
+    this.#log(exit.code === 0 ? 'info' : 'warn', 'child exited', { ...data, failedRequests: failed.length });
+    const code = exit.code ?? 128 + (exit.signalNumber ?? 0);
+    this.#out.push({ type: 'stop', code, reason: 'child exited' });
+  }
+
+  // ── time ─────────────────────────────────────────────────────────────────────────────────
+
+  handleTimeout(now: number): void {
+    for (const key of this.#timers.popDue(now)) {
+      const call = this.#calls.get(key);
+      if (call) this.#wake(call, now);
+    }
+    for (const key of this.#serverTimers.popDue(now)) {
+      const sc = this.#server.get(key);
+      if (!sc || now < sc.receivedAt + sc.rule.totalTimeoutMs) continue;
+      this.#server.take(key);
+      const limit = sc.rule.totalTimeoutMs;
+      this.#log('info', 'server-to-client request timed out', { method: sc.method, timeoutMs: limit });
+      this.#send('client', notification('notifications/cancelled', { requestId: key, reason: cancelReason('total', limit) }));
+      this.#send(
+        'child',
+        errorResponse(sc.childId, ERR.timedOut, 'Request timed out', { method: sc.method, timeoutMs: limit, elapsedMs: Math.round(now - sc.receivedAt) }),
+      );
+    }
+  }
+
+  #wake(call: ClientCall, now: number): void {
+    const { rule } = call;
+    if (rule.totalTimeoutMs > 0 && now >= call.receivedAt + rule.totalTimeoutMs) {
+      return this.#timeout(call, 'total', rule.totalTimeoutMs, now);
+    }
+    if (call.state === 'running' && rule.idleTimeoutMs > 0 && now >= call.idleSince() + rule.idleTimeoutMs) {
+      return this.#timeout(call, 'idle', rule.idleTimeoutMs, now);
+    }
+    const p = call.progress;
+    if (p?.pending && now >= p.lastSentAt + this.policy.progressIntervalMs) this.#forwardProgress(call, p.pending, now);
+    if (p && now >= p.lastSentAt + rule.heartbeatMs) {
+      const queue = call.state === 'queued' ? { position: this.#calls.queuePosition(call) } : undefined;
+      const lastAgo = call.lastChildProgressAt === undefined ? undefined : now - call.lastChildProgressAt;
+      const params = heartbeatParams(p, heartbeatText(call.method, call.tool, now - call.receivedAt, queue, lastAgo));
+      if (params) {
+        markSent(p, params, now);
+        this.#send('client', notification('notifications/progress', params));
+      } else {
+        p.lastSentAt = now; // no room under the total: stay quiet rather than wake again at once
+      }
+    }
+    this.#arm(call);
+  }
+
+  #timeout(call: ClientCall, kind: TimeoutKind, limitMs: number, now: number): void {
+    const elapsedMs = Math.round(now - call.receivedAt);
+    this.#log('info', 'request timed out', { method: call.method, tool: call.tool, kind, timeoutMs: limitMs, elapsedMs, state: call.state });
+    if (call.state === 'running') {
+      this.#send('child', notification('notifications/cancelled', { requestId: call.key, reason: cancelReason(kind, limitMs) }));
+    }
+    if (call.method === 'tools/call' && call.tool !== undefined && call.rule.onTimeout === 'result') {
+      this.#send(
+        'client',
+        { jsonrpc: '2.0', id: call.clientId, result: { content: [{ type: 'text', text: toolTimeoutText(call.tool, kind, limitMs, elapsedMs) }], isError: true } },
+        call.key,
+      );
+    } else {
+      const data: JsonObject = { method: call.method, timeoutMs: limitMs, elapsedMs, kind };
+      if (call.tool !== undefined) data.tool = call.tool;
+      this.#send('client', errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatMs(limitMs)})`, data), call.key);
+    }
+    const wasInitialize = call.method === 'initialize';
+    this.#finish(call, now);
+    if (wasInitialize) {
+      this.#log('error', 'the server did not answer initialize in time; stopping it', { timeoutMs: limitMs });
+      this.#out.push({ type: 'stop', code: 1, reason: 'startup timeout' });
+    }
+  }
+
+  // ── bookkeeping ──────────────────────────────────────────────────────────────────────────
+
+  #dispatch(call: ClientCall, now: number): void {
+    this.#calls.start(call, now);
+    // The child gets a token of ours when the client asked for progress, or when an idle timeout
+    // needs the child's progress to know it is alive.
+    const wantsToken = call.clientToken !== undefined || (call.rule.idleTimeoutMs > 0 && call.method !== 'initialize');
+    if (wantsToken) call.childToken = call.key;
+    const msg = call.msg;
+    if (msg === undefined) return; // dispatched once already; cannot happen, but never send twice
+    this.#send('child', withIdAndToken(msg, call.key, call.childToken), call.clientId);
+    call.msg = undefined; // not needed once sent; keeps memory per request small
+  }
+
+  #finish(call: ClientCall, now: number): void {
+    this.#timers.disarm(call.key);
+    const freed = this.#calls.remove(call);
+    if (!freed || this.#childGone) return;
+    for (const next of this.#calls.takeRunnable()) {
+      this.#dispatch(next, now);
+      this.#arm(next);
+    }
+  }
+
+  /** Arms the call's wake-up at its earliest deadline. */
+  #arm(call: ClientCall): void {
+    const { rule } = call;
+    let at = Infinity;
+    if (rule.totalTimeoutMs > 0) at = call.receivedAt + rule.totalTimeoutMs;
+    if (call.state === 'running' && rule.idleTimeoutMs > 0) at = Math.min(at, call.idleSince() + rule.idleTimeoutMs);
+    const p = call.progress;
+    if (p) {
+      at = Math.min(at, p.lastSentAt + rule.heartbeatMs);
+      if (p.pending) at = Math.min(at, p.lastSentAt + this.policy.progressIntervalMs);
+    }
+    if (at !== Infinity) this.#timers.arm(call.key, at);
+  }
+}

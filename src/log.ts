@@ -1,0 +1,18 @@
+// The only place that knows where logs go. stdout belongs to the protocol, so pino writes to
+// stderr (fd 2) or to --log-file, never to fd 1.
+
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export interface LogOptions {
+  level: string;
+  file?: string;
+}
+
+export function createLogger(opts: LogOptions): Logger {
+  const dest = opts.file
+    ? pino.destination({ dest: opts.file, mkdir: true, sync: true })
+    : pino.destination({ dest: 2, sync: true });
+  return pino({ level: opts.level, base: { name: 'mcp-leash', pid: process.pid } }, dest);
+}

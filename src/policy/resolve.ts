@@ -1,0 +1,90 @@
+// Rule resolution: which limits apply to one request. Pure; called once per request, so it only
+// compiles globs once (in createResolver) and does a short scan per call.
+
+import { compileGlob, type Glob } from './glob.js';
+import type { Policy, ResolvedRule, Rule } from './types.js';
+
+export type Direction = 'client' | 'child';
+
+interface CompiledRule {
+  rule: Rule;
+  index: number;
+  tool?: Glob;
+  method?: Glob;
+  name: string;
+}
+
+export type Resolver = (method: string, tool: string | undefined, from: Direction) => ResolvedRule;
+
+const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs'] as const;
+
+function describe(rule: Rule, index: number): string {
+  const what = rule.tool !== undefined ? `tool "${rule.tool}"` : `method "${rule.method}"`;
+  return `rules[${index}] (${what})`;
+}
+
+/** Most specific first: exact before glob, more literal characters first, later rules first. */
+function bySpecificity(a: { g: Glob; c: CompiledRule }, b: { g: Glob; c: CompiledRule }): number {
+  if (a.g.exact !== b.g.exact) return a.g.exact ? -1 : 1;
+  if (a.g.literals !== b.g.literals) return b.g.literals - a.g.literals;
+  return b.c.index - a.c.index;
+}
+
+export function createResolver(policy: Policy): Resolver {
+  const compiled: CompiledRule[] = policy.rules.map((rule, index) => ({
+    rule,
+    index,
+    tool: rule.tool !== undefined ? compileGlob(rule.tool) : undefined,
+    method: rule.method !== undefined ? compileGlob(rule.method) : undefined,
+    name: describe(rule, index),
+  }));
+  const toolRules = compiled.filter((c) => c.tool);
+  const methodRules = compiled.filter((c) => !c.tool && c.method);
+
+  return (method, tool, from) => {
+    const chain: CompiledRule[] = [];
+    if (from === 'client' && method === 'tools/call' && tool !== undefined) {
+      const hits = toolRules.filter((c) => c.tool!.test(tool)).map((c) => ({ g: c.tool!, c }));
+      hits.sort(bySpecificity);
+      for (const h of hits) chain.push(h.c);
+    }
+    // Server-to-client requests (sampling, elicitation) may wait on a person: only a rule that
+    // names their method exactly times them, never a glob and never the defaults.
+    const methodHits = methodRules
+      .filter((c) => c.method!.test(method) && (from === 'client' || c.method!.exact))
+      .map((c) => ({ g: c.method!, c }));
+    methodHits.sort(bySpecificity);
+    for (const h of methodHits) chain.push(h.c);
+
+    const out: ResolvedRule =
+      from === 'client'
+        ? { ...policy.defaults, from: [] }
+        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, from: [] };
+    const set = new Set<string>();
+    for (const c of chain) {
+      let used = false;
+      for (const f of FIELDS) {
+        const v = c.rule[f];
+        if (v !== undefined && !set.has(f)) {
+          set.add(f);
+          (out as unknown as Record<string, unknown>)[f] = v;
+          used = true;
+        }
+      }
+      if (c.rule.maxConcurrency !== undefined && out.limitKey === undefined) {
+        out.limitKey = String(c.index);
+        out.limit = c.rule.maxConcurrency;
+        used = true;
+      }
+      if (used) out.from.push(c.name);
+    }
+    if (method === 'initialize') {
+      out.totalTimeoutMs = policy.startupTimeoutMs;
+      out.idleTimeoutMs = 0;
+      out.onTimeout = 'error';
+      out.from.unshift('startupTimeout');
+    }
+    out.from.push('defaults');
+    return out;
+  };
+}

@@ -1,0 +1,91 @@
+// The effective policy, after file, flags and defaults are merged. Pure data: the core reads it,
+// src/config builds it. Every duration is in milliseconds; 0 means "off".
+
+export type OnTimeout = 'result' | 'error';
+
+/** One rule of the timeout policy. Unset fields fall through to a less specific rule. */
+export interface Rule {
+  /** Tool name, exact or glob (`*`, `?`), for `tools/call`. */
+  tool?: string;
+  /** JSON-RPC method, exact or glob. A rule with `tool` implies `tools/call`. */
+  method?: string;
+  /** Restarted by every progress notification from the child for the request. */
+  idleTimeoutMs?: number;
+  /** Hard cap from the moment mcp-leash received the request; never extended. */
+  totalTimeoutMs?: number;
+  onTimeout?: OnTimeout;
+  heartbeatMs?: number;
+  /** Per-rule concurrency limit (tools only); the global limit still applies. */
+  maxConcurrency?: number;
+}
+
+/** What a request ends up with once the rules have been resolved for it. */
+export interface ResolvedRule {
+  idleTimeoutMs: number;
+  totalTimeoutMs: number;
+  onTimeout: OnTimeout;
+  heartbeatMs: number;
+  /** Key of the rule whose maxConcurrency applies, or undefined when only the global one does. */
+  limitKey?: string;
+  limit?: number;
+  /** Human-readable names of the rules that contributed, most specific first (for --explain-tool). */
+  from: string[];
+}
+
+export type RestartPolicy = 'never' | 'on-failure';
+
+export interface RestartOptions {
+  policy: RestartPolicy;
+  /** First backoff delay; doubles on each consecutive failure up to maxBackoffMs. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** At most maxRestarts restarts within windowMs; past that, give up. */
+  maxRestarts: number;
+  windowMs: number;
+  /** When the cap is reached: keep running and answer every request with an error, or exit. */
+  onGiveUp: 'error' | 'exit';
+}
+
+export interface HealthCheckOptions {
+  /** 0 = no health pings. */
+  intervalMs: number;
+  misses: number;
+}
+
+export interface Policy {
+  /** Default rule values, applied to client requests that no rule names. */
+  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs'>>;
+  /** Method and tool rules, in file order; flags come after the file. */
+  rules: Rule[];
+  /** Timeout for `initialize` (the child's startup). */
+  startupTimeoutMs: number;
+  /** Minimum time between two progress notifications forwarded for one request. */
+  progressIntervalMs: number;
+  /** Global bound on client requests in flight at the child; Infinity = unlimited. */
+  maxConcurrency: number;
+  maxMessageBytes: number;
+  restart: RestartOptions;
+  healthCheck: HealthCheckOptions;
+  shutdown: { stdinGraceMs: number; termGraceMs: number };
+  tasks: 'off' | 'auto';
+}
+
+export const DEFAULT_POLICY: Policy = {
+  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
+  rules: [],
+  startupTimeoutMs: 60_000,
+  progressIntervalMs: 100,
+  maxConcurrency: Infinity,
+  maxMessageBytes: 64 * 1024 * 1024,
+  restart: {
+    policy: 'never',
+    initialBackoffMs: 500,
+    maxBackoffMs: 30_000,
+    maxRestarts: 5,
+    windowMs: 60_000,
+    onGiveUp: 'error',
+  },
+  healthCheck: { intervalMs: 0, misses: 3 },
+  shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
+  tasks: 'off',
+};

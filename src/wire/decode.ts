@@ -1,0 +1,43 @@
+// One line of bytes to one core Frame. JSON.parse is the only full parse; classification is a peek.
+
+import { peek } from '../core/message.js';
+import type { Frame } from '../core/session.js';
+
+const PREVIEW = 200;
+
+function isBlank(text: string): boolean {
+  return text.trim().length === 0;
+}
+
+/** Returns undefined for blank lines, which are tolerated and ignored. */
+export function decodeLine(bytes: Buffer): Frame | undefined {
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 13) end--; // \r\n
+  const text = bytes.toString('utf8', 0, end);
+  if (isBlank(text)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { kind: 'unparsable', problem: 'json', detail: e instanceof Error ? e.message : String(e), preview: head(text) };
+  }
+  if (Array.isArray(value)) return { kind: 'unparsable', problem: 'batch', detail: `a JSON array of ${value.length} items` };
+  return peek(value);
+}
+
+function head(text: string): string {
+  return text.length > PREVIEW ? `${text.slice(0, PREVIEW)}…` : text;
+}
+
+export function oversizeFrame(bytes: number, maxBytes: number): Frame {
+  return {
+    kind: 'unparsable',
+    problem: 'oversize',
+    detail: `message of ${bytes} bytes exceeds maxMessageBytes (${maxBytes}); it was discarded`,
+  };
+}
+
+/** One message, one line. JSON.stringify escapes newlines and lone surrogates, so this is safe. */
+export function encode(msg: unknown): string {
+  return JSON.stringify(msg) + '\n';
+}
