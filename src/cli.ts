@@ -1,0 +1,63 @@
+// Command line: argv -> options -> the shell; outcomes -> exit codes. Tests import main() too.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from './config/args.js';
+import { ConfigError } from './config/errors.js';
+import { HELP_TEXT } from './config/help.js';
+import { explainTool, policyToConfig } from './config/print.js';
+import { createLogger } from './log.js';
+import { runProxy } from './shell/proxy.js';
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs mcp-leash and exits the process with its code. */
+export async function main(argv: string[]): Promise<void> {
+  const code = await run(argv);
+  process.exitCode = code;
+  // stdout is the protocol link: wait until what we wrote has been handed to the OS.
+  if (process.stdout.writableLength > 0) await new Promise((r) => process.stdout.once('drain', r));
+  process.exit(code);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  if (parsed.kind === 'help') {
+    // No protocol session runs with --help or --version, so stdout is free for a person to pipe.
+    process.stdout.write(HELP_TEXT);
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (parsed.printConfig || parsed.explainTool !== undefined) {
+    const { policy, logLevel, logFile, trace } = parsed;
+    const text = parsed.explainTool !== undefined
+      ? explainTool(policy, parsed.explainTool)
+      : JSON.stringify(policyToConfig(policy, { logLevel, logFile, trace }), null, 2);
+    process.stdout.write(`${text}\n`);
+    return 0;
+  }
+  const logger = createLogger({ level: parsed.logLevel, file: parsed.logFile });
+  try {
+    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger });
+  } catch (e) {
+    logger.fatal({ err: e }, 'mcp-leash failed');
+    process.stderr.write(`mcp-leash: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 70;
+  } finally {
+    logger.flush?.();
+  }
+}

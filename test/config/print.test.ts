@@ -1,0 +1,58 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/config/args.js';
+import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
+import { explainTool, policyToConfig } from '../../src/config/print.js';
+import { DEFAULT_POLICY } from '../../src/policy/types.js';
+
+const example = fileURLToPath(new URL('../../config.example.json', import.meta.url));
+
+describe('policyToConfig (for --print-config)', () => {
+  it('writes the defaults in the config file vocabulary', () => {
+    expect(policyToConfig(DEFAULT_POLICY)).toEqual({
+      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s' },
+      rules: [],
+      startupTimeout: '1m',
+      progressInterval: '100ms',
+      maxConcurrency: 'off',
+      maxMessageBytes: 67108864,
+      restart: { policy: 'never', initialBackoff: '500ms', maxBackoff: '30s', maxRestarts: 5, window: '1m', onGiveUp: 'error' },
+      healthCheck: { interval: 'off', misses: 3 },
+      shutdown: { stdinGrace: '2s', termGrace: '2s' },
+      tasks: 'off',
+    });
+  });
+
+  it('loads back to the same policy, flags included', () => {
+    const parsed = parseArgs(['--config', example, '--tool-timeout', 'search_*=1m30s', '--max-concurrency', '2', '--print-config']);
+    if (parsed.kind !== 'run') throw new Error('expected a run');
+    const printed = JSON.stringify(policyToConfig(parsed.policy, { logLevel: parsed.logLevel }));
+    const again = parseConfigText(printed, 'printed.json', '/');
+    expect(again.policy).toEqual(parsed.policy);
+    expect(again.settings.logLevel).toBe('info');
+  });
+});
+
+describe('explainTool (for --explain-tool)', () => {
+  const { policy } = loadConfigFile(example);
+
+  it('shows the limits of an exact rule and where they come from', () => {
+    expect(explainTool(policy, 'index_repo')).toBe(
+      [
+        'tool "index_repo":',
+        '  totalTimeout: 30m',
+        '  idleTimeout:  2m',
+        '  onTimeout:    result',
+        '  heartbeat:    10s',
+        '  maxConcurrency: 1 for this rule, 4 overall',
+        '  from: rules[0] (tool "index_repo"), defaults',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('falls back on the defaults for a tool no rule names', () => {
+    expect(explainTool(policy, 'echo')).toContain('  totalTimeout: 2m\n');
+    expect(explainTool(policy, 'echo')).toContain('  from: defaults\n');
+  });
+});
