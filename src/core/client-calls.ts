@@ -23,6 +23,8 @@ export interface ClientCall {
   clientToken: ProgressToken | undefined;
   childToken: number | undefined;
   progress: ProgressState | undefined;
+  /** The request asked for a later page (params.cursor): its list result is partial. */
+  hadCursor: boolean;
   /** When the idle clock last restarted: dispatch, or the child's last progress. */
   idleSince(): number;
 }
@@ -80,6 +82,7 @@ export class ClientCalls {
       clientToken: undefined,
       childToken: undefined,
       progress: undefined,
+      hadCursor: n.msg.params !== null && typeof n.msg.params === 'object' && 'cursor' in n.msg.params,
       idleSince,
     };
     this.#byKey.set(call.key, call);

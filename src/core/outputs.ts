@@ -11,4 +11,8 @@ export type Output =
   /** Structured log line; `fields` never hold payloads at info and above. */
   | { type: 'log'; level: LogLevel; msg: string; fields?: JsonObject }
   /** Stop the child (whole process group, shutdown ladder) and exit with `code` once it is gone. */
-  | { type: 'stop'; code: number; reason: string };
+  | { type: 'stop'; code: number; reason: string }
+  /** Start a new child (restart policy); answer with Session.handleChildStarted once it runs. */
+  | { type: 'spawn' }
+  /** The child is hung or unusable: kill its whole group; its exit comes back as handleChildExit. */
+  | { type: 'kill'; reason: string };

@@ -15,7 +15,7 @@ export interface ProgressState {
   clientToken: ProgressToken;
   /** Last progress value the client was sent, if any. */
   sent: number | undefined;
-  /** Last total the child gave, echoed on heartbeats so a progress bar does not jump. */
+  /** Total of the last notification sent, echoed on heartbeats so a progress bar does not jump. */
   total: number | undefined;
   /** When the client last heard about this request (request receipt counts as the start). */
   lastSentAt: number;
@@ -61,8 +61,8 @@ export function shapeChildProgress(state: ProgressState, child: JsonObject): Jso
 /** Records that `params` went to the client at `now`. */
 export function markSent(state: ProgressState, params: JsonObject, now: number): void {
   state.sent = params.progress as number;
-  const total = finite(params.total);
-  if (total !== undefined) state.total = total;
+  // A notification without a total means the total is unknown now; heartbeats follow suit.
+  state.total = finite(params.total);
   state.lastSentAt = now;
 }
 

@@ -41,7 +41,9 @@ import {
 import type { LogLevel, Output, Side } from './outputs.js';
 import { heartbeatParams, markSent, newProgress, shapeChildProgress } from './progress.js';
 import { ServerCalls } from './server-calls.js';
-import { cancelReason, childExitText, formatMs, heartbeatText, toolTimeoutText, type TimeoutKind } from './texts.js';
+import { HealthCheck, OWN_ID_PREFIX } from './health.js';
+import { RestartTracker } from './restart.js';
+import { cancelReason, childExitText, formatMs, giveUpText, heartbeatText, toolTimeoutText, type TimeoutKind } from './texts.js';
 
 /** Input from the wire layer: a message, or a line that could not become one. */
 export type Frame =
@@ -56,6 +58,16 @@ export interface ChildExit {
   signalNumber?: number;
   stderrTail: string[];
 }
+
+/**
+ * The child's life as the session sees it:
+ *   up         a child is running and initialized (or the client has not initialized yet);
+ *   down       it died; a restart is due at #restartAt, requests wait in the queue;
+ *   spawning   the shell was asked for a new child;
+ *   replaying  the new child got the client's initialize again; its answer is ours;
+ *   gone       no child and none coming: requests are answered with an error at once.
+ */
+export type ChildState = 'up' | 'down' | 'spawning' | 'replaying' | 'gone';
 
 export const ERR = {
   parse: -32700,
@@ -72,7 +84,16 @@ export class Session {
   #server = new ServerCalls();
   #timers = new DeadlineQueue<number>();
   #serverTimers = new DeadlineQueue<number>();
-  #childGone = false;
+  #child: ChildState = 'up';
+  #goneText = 'MCP server is not running';
+  #restarts: RestartTracker;
+  #restartAt = 0;
+  #health: HealthCheck;
+  #replay: { id: string; deadline: number } | undefined;
+  #ownSeq = 0;
+  /** Tools the client last listed, to tell it when a restarted child offers different ones. */
+  #lastTools: string | undefined;
+  #toolsCheckId: string | undefined;
   /** The client's initialize request and initialized notification, kept for restarts. */
   initializeRequest: JsonObject | undefined;
   initializedNotification: JsonObject | undefined;
@@ -82,6 +103,12 @@ export class Session {
     this.policy = policy;
     this.#resolve = resolve;
     this.#calls = new ClientCalls(policy.maxConcurrency);
+    this.#restarts = new RestartTracker(policy.restart);
+    this.#health = new HealthCheck(policy.healthCheck);
+  }
+
+  get childState(): ChildState {
+    return this.#child;
   }
 
   // ── outputs ──────────────────────────────────────────────────────────────────────────────
@@ -94,11 +121,10 @@ export class Session {
   }
 
   nextDeadline(): number | undefined {
-    const a = this.#timers.next();
-    const b = this.#serverTimers.next();
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return Math.min(a, b);
+    let at = Math.min(this.#timers.next() ?? Infinity, this.#serverTimers.next() ?? Infinity, this.#health.nextDeadline ?? Infinity);
+    if (this.#child === 'down') at = Math.min(at, this.#restartAt);
+    if (this.#replay) at = Math.min(at, this.#replay.deadline);
+    return at === Infinity ? undefined : at;
   }
 
   /** Requests in flight in both directions, queued ones included (for tests and the soak run). */
@@ -147,8 +173,8 @@ export class Session {
   }
 
   #clientRequest(id: RequestId, method: string, msg: JsonObject, now: number): void {
-    if (this.#childGone) {
-      this.#send('client', errorResponse(id, ERR.serverExited, 'MCP server is not running'));
+    if (this.#child === 'gone') {
+      this.#send('client', errorResponse(id, ERR.serverExited, this.#goneText));
       return;
     }
     const params = paramsOf(msg);
@@ -157,11 +183,13 @@ export class Session {
     const rule = this.#resolve(method, tool, 'client');
     const clientToken = progressTokenOf(params);
     const call = this.#calls.add({ clientId: id, method, tool, msg, rule, receivedAt: now });
-    if (clientToken !== undefined && rule.heartbeatMs > 0) call.progress = newProgress(clientToken, now);
-    if (clientToken !== undefined) call.clientToken = clientToken;
+    if (clientToken !== undefined) {
+      call.clientToken = clientToken;
+      call.progress = newProgress(clientToken, now);
+    }
     // initialize and ping must never wait behind tool calls (CONTRACT §7).
     const bypass = method === 'initialize' || method === 'ping';
-    if (bypass || this.#calls.hasSlotFor(call)) this.#dispatch(call, now);
+    if (this.#child === 'up' && (bypass || this.#calls.hasSlotFor(call))) this.#dispatch(call, now);
     else this.#calls.enqueue(call);
     this.#arm(call);
   }
@@ -169,7 +197,10 @@ export class Session {
   #clientNotification(method: string, msg: JsonObject, now: number): void {
     if (method === 'notifications/cancelled') return this.#clientCancel(msg, now);
     if (method === 'notifications/initialized') this.initializedNotification = msg;
-    if (this.#childGone) return;
+    if (this.#child !== 'up') {
+      this.#log('debug', 'client notification dropped: the server is not running', { method });
+      return;
+    }
     // Client progress answers a child's request: its token is the child's own, so it passes as is.
     this.#send('child', msg);
   }
@@ -201,7 +232,7 @@ export class Session {
       return;
     }
     this.#serverTimers.disarm(sc.key);
-    if (this.#childGone) return;
+    if (this.#child !== 'up') return;
     this.#send('child', withId(msg, sc.childId), id);
   }
 
@@ -281,6 +312,7 @@ export class Session {
   }
 
   #childResponse(id: RequestId, msg: JsonObject, now: number): void {
+    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#ownResponse(id, msg, now);
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
     if (!call || call.state !== 'running') {
       const level = typeof id === 'number' && this.#calls.wasRecent(id) ? 'debug' : 'warn';
@@ -289,32 +321,152 @@ export class Session {
     }
     // The newest progress held back by the throttle goes out before the answer, never after.
     if (call.progress?.pending) this.#forwardProgress(call, call.progress.pending, now);
-    if (call.method === 'initialize' && isObject(msg.result)) this.initializeResult = msg.result;
+    if (call.method === 'initialize' && isObject(msg.result)) {
+      this.initializeResult = msg.result;
+      this.#health.start(now);
+    }
+    if (call.method === 'tools/list') this.#rememberTools(call, msg);
     this.#send('client', withId(msg, call.clientId), call.key);
     this.#finish(call, now);
   }
 
   // ── the child's life ─────────────────────────────────────────────────────────────────────
 
+  /** The shell started a child the session asked for (after a 'spawn' output). */
+  handleChildStarted(now: number): void {
+    if (this.#child !== 'spawning') return;
+    if (!this.initializeRequest) return this.#becomeUp(now);
+    // Replay the client's own initialize, under an id of ours so the answer stays here.
+    const id = this.#ownId('init');
+    this.#replay = { id, deadline: now + this.policy.startupTimeoutMs };
+    this.#child = 'replaying';
+    this.#log('info', 'replaying the client\'s initialize to the restarted server');
+    this.#send('child', withId(this.initializeRequest, id));
+  }
+
   handleChildExit(exit: ChildExit, now: number): void {
-    if (this.#childGone) return;
-    this.#childGone = true;
+    if (this.#child === 'gone' || this.#child === 'down') return;
+    this.#health.stop();
+    this.#replay = undefined;
     const text = childExitText(exit.code, exit.signal, exit.stderrTail);
     const data = { exitCode: exit.code, signal: exit.signal, stderr: exit.stderrTail };
-    const failed = this.#calls.all();
+    const decision = this.#restarts.enabled ? this.#restarts.onFailure(now) : undefined;
+    const restarting = decision?.action === 'restart';
+    this.#child = restarting ? 'down' : 'gone';
+    // Requests the child had are lost with it; queued ones may wait for the next child.
+    const failed = this.#calls.all().filter((c) => c.state === 'running' || !restarting);
     for (const call of failed) {
       this.#send('client', errorResponse(call.clientId, ERR.serverExited, text, data), call.key);
       this.#finish(call, now);
     }
     for (const sc of this.#server.clear()) this.#serverTimers.disarm(sc.key);
-    this.#log(exit.code === 0 ? 'info' : 'warn', 'child exited', { ...data, failedRequests: failed.length });
+    this.#log(exit.code === 0 && !restarting ? 'info' : 'warn', 'child exited', { ...data, failedRequests: failed.length });
+    if (decision?.action === 'restart') {
+      this.#restartAt = now + decision.delayMs;
+      this.#log('warn', 'restarting the server', { inMs: decision.delayMs, attempt: decision.attempt, maxRestarts: this.policy.restart.maxRestarts });
+      return;
+    }
     const code = exit.code ?? 128 + (exit.signalNumber ?? 0);
+    if (decision?.action === 'give-up') {
+      this.#goneText = giveUpText(decision.restarts, this.policy.restart.windowMs, text);
+      this.#log('warn', 'giving up on the server: too many restarts', { restarts: decision.restarts, windowMs: this.policy.restart.windowMs });
+      if (this.policy.restart.onGiveUp === 'error') return;
+    }
     this.#out.push({ type: 'stop', code, reason: 'child exited' });
+  }
+
+  #becomeUp(now: number): void {
+    this.#child = 'up';
+    this.#replay = undefined;
+    if (this.initializeResult) this.#health.start(now);
+    for (const next of this.#calls.takeRunnable()) {
+      this.#dispatch(next, now);
+      this.#arm(next);
+    }
+  }
+
+  #ownId(kind: string): string {
+    return `${OWN_ID_PREFIX}${kind}:${++this.#ownSeq}`;
+  }
+
+  /** Answers to mcp-leash's own requests (health pings, replayed initialize, tool check). */
+  #ownResponse(id: string, msg: JsonObject, now: number): void {
+    if (this.#health.answered(id)) return;
+    if (this.#replay && id === this.#replay.id) {
+      if (!isObject(msg.result)) {
+        this.#log('warn', 'the restarted server refused the replayed initialize; stopping it', { error: msg.error as JsonObject });
+        this.#out.push({ type: 'kill', reason: 'replayed initialize failed' });
+        return;
+      }
+      this.#compareCapabilities(msg.result);
+      if (this.initializedNotification) this.#send('child', this.initializedNotification);
+      this.#becomeUp(now);
+      this.#log('warn', 'server restarted; the client\'s session goes on');
+      if (this.#lastTools !== undefined) {
+        this.#toolsCheckId = this.#ownId('tools');
+        this.#send('child', { jsonrpc: '2.0', id: this.#toolsCheckId, method: 'tools/list', params: {} });
+      }
+      return;
+    }
+    if (id === this.#toolsCheckId) {
+      this.#toolsCheckId = undefined;
+      const result = msg.result;
+      const tools = isObject(result) ? JSON.stringify(result.tools) : undefined;
+      if (tools !== undefined && tools !== this.#lastTools) this.#listChanged('tools');
+      return;
+    }
+    this.#log('debug', 'late answer to one of mcp-leash\'s own requests dropped', { id });
+  }
+
+  #rememberTools(call: ClientCall, msg: JsonObject): void {
+    // Only a first page is comparable; paginated lists are not tracked.
+    if (call.hadCursor || !isObject(msg.result)) return;
+    this.#lastTools = JSON.stringify(msg.result.tools);
+  }
+
+  #compareCapabilities(result: JsonObject): void {
+    const before = this.initializeResult?.capabilities;
+    const after = result.capabilities;
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    this.#log('warn', 'the restarted server declares other capabilities than the client was told; the client keeps the old ones', {
+      before: before as JsonObject,
+      after: after as JsonObject,
+    });
+    for (const kind of ['prompts', 'resources'] as const) {
+      if (isObject(before) && isObject(after) && JSON.stringify(before[kind]) !== JSON.stringify(after[kind])) this.#listChanged(kind);
+    }
+  }
+
+  /** Tells the client a list changed, when the capabilities it was given say it listens. */
+  #listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
+    const caps = this.initializeResult?.capabilities;
+    const cap = isObject(caps) ? caps[kind] : undefined;
+    if (isObject(cap) && cap.listChanged === true) {
+      this.#log('info', `the restarted server's ${kind} differ; telling the client`);
+      this.#send('client', notification(`notifications/${kind}/list_changed`, {}));
+    } else {
+      this.#log('warn', `the restarted server's ${kind} differ, but the client was not told it may change (no listChanged capability)`);
+    }
   }
 
   // ── time ─────────────────────────────────────────────────────────────────────────────────
 
   handleTimeout(now: number): void {
+    if (this.#child === 'down' && now >= this.#restartAt) {
+      this.#child = 'spawning';
+      this.#out.push({ type: 'spawn' });
+    }
+    if (this.#replay && now >= this.#replay.deadline) {
+      this.#log('warn', 'the restarted server did not answer the replayed initialize in time; stopping it', { timeoutMs: this.policy.startupTimeoutMs });
+      this.#replay = undefined;
+      this.#out.push({ type: 'kill', reason: 'replayed initialize timed out' });
+    }
+    const tick = this.#child === 'up' ? this.#health.tick(now) : undefined;
+    if (tick?.action === 'ping') this.#send('child', { jsonrpc: '2.0', id: tick.id, method: 'ping' });
+    else if (tick?.action === 'hung') {
+      this.#log('warn', 'the server missed its health pings; treating it as hung and killing it', { misses: tick.misses });
+      this.#out.push({ type: 'kill', reason: 'health check failed' });
+    }
     for (const key of this.#timers.popDue(now)) {
       const call = this.#calls.get(key);
       if (call) this.#wake(call, now);
@@ -343,7 +495,7 @@ export class Session {
     }
     const p = call.progress;
     if (p?.pending && now >= p.lastSentAt + this.policy.progressIntervalMs) this.#forwardProgress(call, p.pending, now);
-    if (p && now >= p.lastSentAt + rule.heartbeatMs) {
+    if (p && rule.heartbeatMs > 0 && now >= p.lastSentAt + rule.heartbeatMs) {
       const queue = call.state === 'queued' ? { position: this.#calls.queuePosition(call) } : undefined;
       const lastAgo = call.lastChildProgressAt === undefined ? undefined : now - call.lastChildProgressAt;
       const params = heartbeatParams(p, heartbeatText(call.method, call.tool, now - call.receivedAt, queue, lastAgo));
@@ -399,7 +551,7 @@ export class Session {
   #finish(call: ClientCall, now: number): void {
     this.#timers.disarm(call.key);
     const freed = this.#calls.remove(call);
-    if (!freed || this.#childGone) return;
+    if (!freed || this.#child !== 'up') return;
     for (const next of this.#calls.takeRunnable()) {
       this.#dispatch(next, now);
       this.#arm(next);
@@ -414,7 +566,7 @@ export class Session {
     if (call.state === 'running' && rule.idleTimeoutMs > 0) at = Math.min(at, call.idleSince() + rule.idleTimeoutMs);
     const p = call.progress;
     if (p) {
-      at = Math.min(at, p.lastSentAt + rule.heartbeatMs);
+      if (rule.heartbeatMs > 0) at = Math.min(at, p.lastSentAt + rule.heartbeatMs);
       if (p.pending) at = Math.min(at, p.lastSentAt + this.policy.progressIntervalMs);
     }
     if (at !== Infinity) this.#timers.arm(call.key, at);

@@ -61,3 +61,7 @@ export function childExitText(code: number | null, signal: string | null, stderr
   const last = stderrTail.length ? `; last stderr: ${stderrTail.join(' | ')}` : '';
   return `MCP server ${how} before answering${last}`;
 }
+
+export function giveUpText(restarts: number, windowMs: number, lastExit: string): string {
+  return `MCP server is not running: it failed ${restarts + 1} times within ${formatMs(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
+}

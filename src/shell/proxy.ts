@@ -1,8 +1,10 @@
 // The shell: owns the two stdio links, the child process and the real clock, and nothing else.
 // Bytes flow one way: stream chunks -> LineSplitter -> decodeLine -> Session.handle* ->
-// Session.poll() -> encoded lines, batched per destination into one write.
+// Session.poll() -> encoded lines, batched per destination into one write. Policy (what to
+// answer, when to restart) is the core's; this file only carries it out.
 
 import type { Readable, Writable } from 'node:stream';
+import { constants as osConstants } from 'node:os';
 import { Session, type Frame } from '../core/session.js';
 import type { Output } from '../core/outputs.js';
 import type { Policy } from '../policy/types.js';
@@ -13,7 +15,6 @@ import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup, stopChild } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
-import { constants as osConstants } from 'node:os';
 
 export interface ProxyOptions {
   command: string;
@@ -25,6 +26,8 @@ export interface ProxyOptions {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
+  /** Lets tests and the soak run look at the core's tables. */
+  onSession?: (session: Session) => void;
 }
 
 export interface Tap {
@@ -34,7 +37,11 @@ export interface Tap {
 
 type ShutdownCause = 'client-eof' | NodeJS.Signals;
 
+/** After the child exits, how long its last output may take to arrive through the pipe. */
 const EXIT_WAIT_FOR_STDOUT_MS = 1000;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+const signalNumber = (sig: string | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
 export async function runProxy(opts: ProxyOptions): Promise<number> {
   const { policy, logger } = opts;
@@ -42,67 +49,84 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
 
-  let child: Child;
+  // The first child is started before anything is read, so a bad command fails fast with 127.
+  let child: Child | undefined;
   try {
     child = await spawnChild(opts.command, opts.args);
   } catch (e) {
-    if (e instanceof SpawnError) {
-      stderr.write(`${e.message}\n`);
-      logger.error({ command: opts.command, code: e.code }, 'cannot start the server command');
-      return 127;
-    }
-    throw e;
+    if (!(e instanceof SpawnError)) throw e;
+    stderr.write(`${e.message}\n`);
+    logger.error({ command: opts.command, code: e.code }, 'cannot start the server command');
+    return 127;
   }
-  logger.info({ command: opts.command, childPid: child.pid }, 'child started');
 
   const session = new Session(policy);
-  const tail = new StderrTail();
+  opts.onSession?.(session);
   const alarm = new Alarm(() => {
     session.handleTimeout(now());
     drain();
   });
-  let finishing: Promise<number> | undefined;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
+  let shuttingDown: ShutdownCause | undefined;
+  let stopping = false;
+  let clientGone = false;
+  let reaping: Promise<void> = Promise.resolve();
 
   // ── writing ────────────────────────────────────────────────────────────────────────────
-  let clientGone = false;
   const toClient: string[] = [];
   const toChild: string[] = [];
 
   function drain(): void {
     for (const o of session.poll()) {
-      if (o.type === 'send') {
-        opts.tap?.sent(o.to, o);
-        (o.to === 'client' ? toClient : toChild).push(encode(o.msg));
-      } else if (o.type === 'log') {
-        logger[o.level](o.fields ?? {}, o.msg);
-      } else {
-        void finish(o.code, o.reason);
+      switch (o.type) {
+        case 'send':
+          opts.tap?.sent(o.to, o);
+          (o.to === 'client' ? toClient : toChild).push(encode(o.msg));
+          break;
+        case 'log':
+          logger[o.level](o.fields ?? {}, o.msg);
+          break;
+        case 'stop':
+          void stop(o.code, o.reason);
+          break;
+        case 'spawn':
+          void respawn();
+          break;
+        case 'kill':
+          kill(o.reason);
+          break;
       }
     }
+    flush();
+    alarm.set(session.nextDeadline());
+  }
+
+  function flush(): void {
     if (toClient.length) {
       const text = toClient.length === 1 ? toClient[0]! : toClient.join('');
       toClient.length = 0;
-      if (!clientGone && !stdout.write(text)) {
-        child.stdout.pause();
-        stdout.once('drain', () => child.stdout.resume());
+      // A slow client slows the child down: stop reading the child until the client catches up.
+      if (!clientGone && !stdout.write(text) && child) {
+        const c = child;
+        c.stdout.pause();
+        stdout.once('drain', () => c.stdout.resume());
       }
     }
     if (toChild.length) {
       const text = toChild.length === 1 ? toChild[0]! : toChild.join('');
       toChild.length = 0;
-      if (!child.hasExited() && child.stdin.writable && !child.stdin.write(text)) {
+      const c = child;
+      if (c && !c.hasExited() && c.stdin.writable && !c.stdin.write(text)) {
         stdin.pause();
-        child.stdin.once('drain', () => stdin.resume());
+        c.stdin.once('drain', () => stdin.resume());
       }
     }
-    alarm.set(session.nextDeadline());
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────
   function reader(from: 'client' | 'child'): LineSplitter {
-    const handle = (frame: Frame, bytes: number) => {
+    const handle = (frame: Frame, bytes: number): void => {
       opts.tap?.received(from, frame, bytes);
       if (from === 'client') session.handleClient(frame, now());
       else session.handleChild(frame, now());
@@ -118,29 +142,103 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     });
   }
 
+  /** Wires one child's streams into the session. Each child gets its own framing state. */
+  function attach(c: Child): void {
+    const lines = reader('child');
+    const tail = new StderrTail();
+    c.stdout.on('data', (chunk: Buffer) => {
+      if (c !== child) return;
+      lines.push(chunk);
+      drain();
+    });
+    const stdoutClosed = new Promise<void>((r) => c.stdout.once('close', () => r()));
+    c.stdout.once('end', () => {
+      if (c !== child) return;
+      lines.end();
+      drain();
+    });
+    c.stderr.on('data', (chunk: Buffer) => {
+      tail.push(chunk);
+      stderr.write(chunk);
+    });
+    c.stdin.on('error', (err) => logger.debug({ err: err.message }, 'writing to the child failed (it is probably exiting)'));
+    void c.exited.then(async (info) => {
+      // Output written just before exit may still be in the pipe: read it before failing requests.
+      await Promise.race([stdoutClosed, new Promise((r) => setTimeout(r, EXIT_WAIT_FOR_STDOUT_MS))]);
+      if (shuttingDown || c !== child) return; // an exit we asked for; shutdown() decides the code
+      child = undefined;
+      // Stragglers of the dead child's group go too; stop() waits for this before exiting.
+      reaping = reapGroup(c, policy.shutdown.termGraceMs);
+      session.handleChildExit({ code: info.code, signal: info.signal, signalNumber: signalNumber(info.signal), stderrTail: tail.lines() }, now());
+      drain();
+    });
+  }
+
+  async function respawn(): Promise<void> {
+    try {
+      const c = await spawnChild(opts.command, opts.args);
+      if (shuttingDown) {
+        await stopChild(c, policy.shutdown);
+        return;
+      }
+      child = c;
+      attach(c);
+      logger.info({ childPid: c.pid }, 'child restarted');
+      session.handleChildStarted(now());
+    } catch (e) {
+      const code = e instanceof SpawnError ? e.code : 'UNKNOWN';
+      logger.error({ err: e instanceof Error ? e.message : String(e) }, 'restarting the server failed');
+      session.handleChildExit({ code: 127, signal: null, stderrTail: [`cannot start the server command (${code})`] }, now());
+    }
+    drain();
+  }
+
+  function kill(reason: string): void {
+    const c = child;
+    if (!c || c.hasExited()) return;
+    logger.warn({ reason, childPid: c.pid }, 'killing the server');
+    c.signalGroup('SIGTERM');
+    const t = setTimeout(() => c.signalGroup('SIGKILL'), policy.shutdown.termGraceMs);
+    void c.exited.then(() => clearTimeout(t));
+  }
+
+  // ── the end ────────────────────────────────────────────────────────────────────────────
+  /** The core decided to end (child gone for good, or startup timeout). */
+  async function stop(code: number, reason: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    alarm.clear();
+    const c = child;
+    if (c && !c.hasExited()) {
+      logger.warn({ reason }, 'stopping the server');
+      await stopChild(c, policy.shutdown);
+    }
+    await reaping;
+    resolveDone(code);
+  }
+
+  /** The client went away or we were signalled: the shutdown ladder, then the child's code. */
+  async function shutdown(cause: ShutdownCause): Promise<void> {
+    if (shuttingDown || stopping) return;
+    shuttingDown = cause;
+    alarm.clear();
+    const c = child;
+    if (!c) {
+      await reaping;
+      resolveDone(cause === 'client-eof' ? 0 : 128 + signalNumber(cause));
+      return;
+    }
+    const { by, exit } = await stopChild(c, policy.shutdown);
+    logger.info({ cause, stoppedBy: by, exitCode: exit.code, signal: exit.signal }, 'server stopped');
+    if (by === 'itself') resolveDone(exit.code ?? 128 + signalNumber(exit.signal));
+    else resolveDone(cause === 'client-eof' ? 0 : 128 + signalNumber(cause));
+  }
+
+  attach(child);
+  logger.info({ command: opts.command, childPid: child.pid }, 'child started');
+  session.handleChildStarted(now());
+
   const fromClient = reader('client');
-  const fromChild = reader('child');
-
-  child.stdout.on('data', (chunk: Buffer) => {
-    fromChild.push(chunk);
-    drain();
-  });
-  const childStdoutEnded = new Promise<void>((r) => child.stdout.once('close', () => r()));
-  child.stdout.once('end', () => {
-    fromChild.end();
-    drain();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    tail.push(chunk);
-    stderr.write(chunk);
-  });
-  child.stdin.on('error', (err) => logger.debug({ err: err.message }, 'writing to the child failed (it is probably exiting)'));
-  stdout.on('error', (err: NodeJS.ErrnoException) => {
-    clientGone = true;
-    logger.info({ err: err.code }, 'client stdout closed');
-    void shutdown('client-eof');
-  });
-
   stdin.on('data', (chunk: Buffer) => {
     fromClient.push(chunk);
     drain();
@@ -151,55 +249,19 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     logger.info('client closed stdin; stopping the server');
     void shutdown('client-eof');
   });
-
-  // ── the child's end ────────────────────────────────────────────────────────────────────
-  let shuttingDown: ShutdownCause | undefined;
-  void child.exited.then(async (info) => {
-    // Output written just before exit may still be in the pipe: read it before failing requests.
-    await Promise.race([childStdoutEnded, new Promise((r) => setTimeout(r, EXIT_WAIT_FOR_STDOUT_MS))]);
-    if (shuttingDown) return; // an exit we asked for; shutdown() decides the code
-    const signalNumber = info.signal ? (osConstants.signals[info.signal] ?? 0) : undefined;
-    session.handleChildExit({ code: info.code, signal: info.signal, signalNumber, stderrTail: tail.lines() }, now());
-    drain();
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    clientGone = true;
+    logger.info({ err: err.code }, 'client stdout closed');
+    void shutdown('client-eof');
   });
-
-  async function finish(code: number, reason: string): Promise<number> {
-    if (finishing) return finishing;
-    finishing = (async () => {
-      alarm.clear();
-      if (child.hasExited()) await reapGroup(child, policy.shutdown.termGraceMs);
-      else {
-        logger.warn({ reason }, 'stopping the server');
-        await stopChild(child, policy.shutdown);
-      }
-      resolveDone(code);
-      return code;
-    })();
-    return finishing;
-  }
-
-  async function shutdown(cause: ShutdownCause): Promise<void> {
-    if (shuttingDown) return;
-    shuttingDown = cause;
-    if (finishing) return;
-    const { by, exit } = await stopChild(child, policy.shutdown);
-    alarm.clear();
-    logger.info({ cause, stoppedBy: by, exitCode: exit.code, signal: exit.signal }, 'server stopped');
-    const ourSignal = cause === 'client-eof' ? 0 : 128 + (osConstants.signals[cause] ?? 0);
-    let code: number;
-    if (by === 'itself') code = exit.code ?? 128 + (exit.signal ? (osConstants.signals[exit.signal] ?? 0) : 0);
-    else code = ourSignal;
-    resolveDone(code);
-  }
-
-  const onSignal = (sig: NodeJS.Signals) => {
+  const onSignal = (sig: NodeJS.Signals): void => {
     logger.info({ signal: sig }, 'signal received; stopping the server');
     void shutdown(sig);
   };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  for (const sig of SIGNALS) process.on(sig, onSignal);
 
   const code = await done;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+  for (const sig of SIGNALS) process.off(sig, onSignal);
   stdin.pause();
   return code;
 }
