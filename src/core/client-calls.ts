@@ -23,6 +23,8 @@ export interface ClientCall {
   clientToken: ProgressToken | undefined;
   childToken: number | undefined;
   progress: ProgressState | undefined;
+  /** Set when the call runs a task for the client (tasks "auto"); its answer goes to the task. */
+  taskId?: string;
   /** The request asked for a later page (params.cursor): its list result is partial. */
   hadCursor: boolean;
   /** When the idle clock last restarted: dispatch, or the child's last progress. */
@@ -102,6 +104,15 @@ export class ClientCalls {
     return keys && keys.length ? this.#byKey.get(keys[0]!) : undefined;
   }
 
+  /** Unlinks the client's id from a call whose request was already answered (a task's call). */
+  forgetClientId(call: ClientCall): void {
+    const same = this.#byClientId.get(call.clientId);
+    if (!same) return;
+    const i = same.indexOf(call.key);
+    if (i >= 0) same.splice(i, 1);
+    if (same.length === 0) this.#byClientId.delete(call.clientId);
+  }
+
   wasRecent(key: number): boolean {
     return this.#recent.has(key);
   }
@@ -136,12 +147,7 @@ export class ClientCalls {
   remove(call: ClientCall): boolean {
     if (this.#byKey.get(call.key) !== call) return false;
     this.#byKey.delete(call.key);
-    const same = this.#byClientId.get(call.clientId);
-    if (same) {
-      const i = same.indexOf(call.key);
-      if (i >= 0) same.splice(i, 1);
-      if (same.length === 0) this.#byClientId.delete(call.clientId);
-    }
+    this.forgetClientId(call);
     this.#recent.add(call.key);
     if (this.#recent.size > RECENT) this.#recent.delete(this.#recent.values().next().value!);
     if (call.state === 'queued') {

@@ -43,6 +43,7 @@ import { heartbeatParams, markSent, newProgress, shapeChildProgress } from './pr
 import { ServerCalls } from './server-calls.js';
 import { HealthCheck, OWN_ID_PREFIX } from './health.js';
 import { RestartTracker } from './restart.js';
+import { isTerminal, RELATED_TASK, TaskStore, type TaskRecord, type TaskStatus } from './tasks.js';
 import { cancelReason, childExitText, formatMs, giveUpText, heartbeatText, toolTimeoutText, type TimeoutKind } from './texts.js';
 
 /** Input from the wire layer: a message, or a line that could not become one. */
@@ -74,7 +75,50 @@ export const ERR = {
   invalidRequest: -32600,
   serverExited: -32000,
   timedOut: -32001,
+  invalidParams: -32602,
 } as const;
+
+function withoutKey(obj: JsonObject, key: string): JsonObject {
+  const { [key]: _dropped, ...rest } = obj;
+  return rest;
+}
+
+/** Progress for a task's call carries the related-task _meta (spec: tasks, associating messages). */
+function withTaskMeta(call: ClientCall, params: JsonObject): JsonObject {
+  if (call.taskId === undefined) return params;
+  const meta = isObject(params._meta) ? params._meta : {};
+  return { ...params, _meta: { ...meta, [RELATED_TASK]: { taskId: call.taskId } } };
+}
+
+/** tools/list answers with every tool that says nothing about tasks marked "optional". */
+function markToolsTaskOptional(msg: JsonObject): JsonObject {
+  const result = msg.result;
+  if (!isObject(result) || !Array.isArray(result.tools)) return msg;
+  const tools = result.tools.map((t: unknown) => {
+    if (!isObject(t)) return t;
+    const execution = isObject(t.execution) ? t.execution : {};
+    return execution.taskSupport !== undefined ? t : { ...t, execution: { ...execution, taskSupport: 'optional' } };
+  });
+  return { ...msg, result: { ...result, tools } };
+}
+
+function firstText(result: JsonObject): string | undefined {
+  const content = result.content;
+  if (!Array.isArray(content)) return undefined;
+  const first = content.find((c: unknown) => isObject(c) && c.type === 'text' && typeof c.text === 'string') as JsonObject | undefined;
+  return first?.text as string | undefined;
+}
+
+export interface SessionOptions {
+  resolve?: Resolver;
+  /** Epoch ms at monotonic time 0, for the wall-clock timestamps tasks carry. */
+  epochOffsetMs?: number;
+  /** Prefix of task ids; random in the shell, fixed in tests. */
+  taskIdPrefix?: string;
+}
+
+/** What mcp-leash adds to a task-less child's capabilities when tasks are "auto". */
+const TASK_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
 
 export class Session {
   readonly policy: Policy;
@@ -94,14 +138,18 @@ export class Session {
   /** Tools the client last listed, to tell it when a restarted child offers different ones. */
   #lastTools: string | undefined;
   #toolsCheckId: string | undefined;
+  /** Set once the child's initialize answer shows mcp-leash should run tasks for it. */
+  #tasks: TaskStore | undefined;
+  #opts: SessionOptions;
   /** The client's initialize request and initialized notification, kept for restarts. */
   initializeRequest: JsonObject | undefined;
   initializedNotification: JsonObject | undefined;
   initializeResult: JsonObject | undefined;
 
-  constructor(policy: Policy, resolve: Resolver = createResolver(policy)) {
+  constructor(policy: Policy, opts: SessionOptions = {}) {
     this.policy = policy;
-    this.#resolve = resolve;
+    this.#opts = opts;
+    this.#resolve = opts.resolve ?? createResolver(policy);
     this.#calls = new ClientCalls(policy.maxConcurrency);
     this.#restarts = new RestartTracker(policy.restart);
     this.#health = new HealthCheck(policy.healthCheck);
@@ -121,7 +169,12 @@ export class Session {
   }
 
   nextDeadline(): number | undefined {
-    let at = Math.min(this.#timers.next() ?? Infinity, this.#serverTimers.next() ?? Infinity, this.#health.nextDeadline ?? Infinity);
+    let at = Math.min(
+      this.#timers.next() ?? Infinity,
+      this.#serverTimers.next() ?? Infinity,
+      this.#health.nextDeadline ?? Infinity,
+      this.#tasks?.nextDeadline() ?? Infinity,
+    );
     if (this.#child === 'down') at = Math.min(at, this.#restartAt);
     if (this.#replay) at = Math.min(at, this.#replay.deadline);
     return at === Infinity ? undefined : at;
@@ -173,6 +226,7 @@ export class Session {
   }
 
   #clientRequest(id: RequestId, method: string, msg: JsonObject, now: number): void {
+    if (this.#tasks && method.startsWith('tasks/') && this.#taskRequest(id, method, paramsOf(msg), now)) return;
     if (this.#child === 'gone') {
       this.#send('client', errorResponse(id, ERR.serverExited, this.#goneText));
       return;
@@ -182,10 +236,26 @@ export class Session {
     if (method === 'initialize') this.initializeRequest = msg;
     const rule = this.#resolve(method, tool, 'client');
     const clientToken = progressTokenOf(params);
-    const call = this.#calls.add({ clientId: id, method, tool, msg, rule, receivedAt: now });
+    const asTask = this.#tasks !== undefined && tool !== undefined && isObject(params?.task);
+    const task = asTask ? this.#tasks!.create(now, (params!.task as JsonObject).ttl) : undefined;
+    if (asTask && !task) {
+      this.#send('client', errorResponse(id, ERR.serverExited, 'mcp-leash keeps too many working tasks; wait for some to finish or cancel them'));
+      return;
+    }
+    // The child knows nothing of tasks: it gets the plain call, without params.task.
+    const sent = task ? { ...msg, params: withoutKey(params!, 'task') } : msg;
+    const call = this.#calls.add({ clientId: id, method, tool, msg: sent, rule, receivedAt: now });
     if (clientToken !== undefined) {
       call.clientToken = clientToken;
       call.progress = newProgress(clientToken, now);
+    }
+    if (task) {
+      task.callKey = call.key;
+      call.taskId = task.taskId;
+      // The client's request is answered now; a later request may reuse its id.
+      this.#calls.forgetClientId(call);
+      this.#send('client', { jsonrpc: '2.0', id, result: { task: this.#tasks!.view(task) } });
+      this.#log('info', 'task created', { taskId: task.taskId, tool, ttl: task.ttl });
     }
     // initialize and ping must never wait behind tool calls (CONTRACT §7).
     const bypass = method === 'initialize' || method === 'ping';
@@ -209,6 +279,7 @@ export class Session {
     const params = paramsOf(msg);
     const requestId = params?.requestId;
     const call = typeof requestId === 'string' || typeof requestId === 'number' ? this.#calls.findByClientId(requestId) : undefined;
+    if (!call && (typeof requestId === 'string' || typeof requestId === 'number') && this.#dropTaskWaiter(requestId)) return;
     if (!call) {
       this.#log('debug', 'cancellation for an unknown or finished request ignored', { requestId: requestId as RequestId });
       return;
@@ -308,7 +379,7 @@ export class Session {
     const out = shapeChildProgress(p, childParams);
     if (!out) return;
     markSent(p, out, now);
-    this.#send('client', notification('notifications/progress', out));
+    this.#send('client', notification('notifications/progress', withTaskMeta(call, out)));
   }
 
   #childResponse(id: RequestId, msg: JsonObject, now: number): void {
@@ -321,13 +392,126 @@ export class Session {
     }
     // The newest progress held back by the throttle goes out before the answer, never after.
     if (call.progress?.pending) this.#forwardProgress(call, call.progress.pending, now);
+    let answer = msg;
     if (call.method === 'initialize' && isObject(msg.result)) {
       this.initializeResult = msg.result;
       this.#health.start(now);
+      answer = this.#maybeOfferTasks(msg, msg.result);
     }
-    if (call.method === 'tools/list') this.#rememberTools(call, msg);
-    this.#send('client', withId(msg, call.clientId), call.key);
+    if (call.method === 'tools/list') {
+      this.#rememberTools(call, msg);
+      if (this.#tasks) answer = markToolsTaskOptional(msg);
+    }
+    this.#answer(call, answer, now);
     this.#finish(call, now);
+  }
+
+  /** The one way a client request gets its answer: to the client, or into its task. */
+  #answer(call: ClientCall, response: JsonObject, now: number): void {
+    if (call.taskId === undefined) {
+      this.#send('client', withId(response, call.clientId), call.key);
+      return;
+    }
+    const task = this.#tasks?.get(call.taskId);
+    if (!task) return;
+    const result = response.result;
+    const error = response.error;
+    let status: TaskStatus = 'completed';
+    let message: string | undefined;
+    if (isObject(error)) {
+      status = 'failed';
+      message = typeof error.message === 'string' ? error.message : 'the call failed';
+    } else if (isObject(result) && result.isError === true) {
+      status = 'failed';
+      message = firstText(result) ?? 'the tool reported an error';
+    }
+    const outcome = isObject(error) ? { error } : { result: isObject(result) ? result : {} };
+    this.#endTask(task, status, outcome, message, now);
+  }
+
+  #endTask(task: TaskRecord, status: TaskStatus, outcome: TaskRecord['outcome'], message: string | undefined, now: number): void {
+    if (!this.#tasks?.finish(task, status, outcome, message, now)) return;
+    this.#log('info', 'task ended', { taskId: task.taskId, status });
+    this.#send('client', notification('notifications/tasks/status', this.#tasks.view(task)));
+    for (const waiter of task.waiters.splice(0)) this.#sendTaskResult(waiter, task);
+  }
+
+  #sendTaskResult(id: RequestId, task: TaskRecord): void {
+    const o = task.outcome;
+    if (o && 'result' in o) {
+      const meta = isObject(o.result._meta) ? o.result._meta : {};
+      this.#send('client', { jsonrpc: '2.0', id, result: { ...o.result, _meta: { ...meta, [RELATED_TASK]: { taskId: task.taskId } } } });
+    } else {
+      this.#send('client', { jsonrpc: '2.0', id, error: o?.error ?? { code: ERR.serverExited, message: 'Task ended without a result' } });
+    }
+  }
+
+  /** tasks/get, tasks/result, tasks/list, tasks/cancel, answered by mcp-leash. False = not ours. */
+  #taskRequest(id: RequestId, method: string, params: JsonObject | undefined, now: number): boolean {
+    const store = this.#tasks!;
+    const bad = (message: string): void => this.#send('client', errorResponse(id, ERR.invalidParams, message));
+    if (method === 'tasks/list') {
+      const page = store.list(params?.cursor);
+      if (!page) bad('Invalid cursor for tasks/list');
+      else this.#send('client', { jsonrpc: '2.0', id, result: page });
+      return true;
+    }
+    if (method !== 'tasks/get' && method !== 'tasks/result' && method !== 'tasks/cancel') return false;
+    const task = store.get(params?.taskId);
+    if (!task) {
+      bad(`Failed to retrieve task: Task not found (${JSON.stringify(params?.taskId ?? null)})`);
+      return true;
+    }
+    if (method === 'tasks/get') {
+      this.#send('client', { jsonrpc: '2.0', id, result: store.view(task) });
+    } else if (method === 'tasks/result') {
+      if (isTerminal(task.status)) this.#sendTaskResult(id, task);
+      else task.waiters.push(id);
+    } else if (isTerminal(task.status)) {
+      bad(`Cannot cancel task ${task.taskId}: it is already ${task.status}`);
+    } else {
+      const call = task.callKey === undefined ? undefined : this.#calls.get(task.callKey);
+      if (call) {
+        if (call.state === 'running') {
+          this.#send('child', notification('notifications/cancelled', { requestId: call.key, reason: 'task cancelled by the client' }));
+        }
+        this.#finish(call, now);
+      }
+      this.#endTask(task, 'cancelled', { error: { code: ERR.serverExited, message: 'Task was cancelled' } }, 'The task was cancelled by request.', now);
+      this.#send('client', { jsonrpc: '2.0', id, result: store.view(task) });
+    }
+    return true;
+  }
+
+  #dropTaskWaiter(requestId: RequestId): boolean {
+    if (!this.#tasks) return false;
+    for (const t of this.#tasks.waiting()) {
+      const i = t.waiters.indexOf(requestId);
+      if (i >= 0) {
+        t.waiters.splice(i, 1);
+        this.#log('debug', 'client cancelled its tasks/result wait', { taskId: t.taskId });
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** With tasks "auto" and a child that has none, mcp-leash offers them itself. */
+  #maybeOfferTasks(msg: JsonObject, result: JsonObject): JsonObject {
+    if (this.policy.tasks !== 'auto' || this.#tasks) return msg;
+    const caps = isObject(result.capabilities) ? result.capabilities : {};
+    if (caps.tasks !== undefined) return msg; // the child does tasks itself: pass everything through
+    const offset = this.#opts.epochOffsetMs ?? 0;
+    this.#tasks = new TaskStore({
+      defaultTtlMs: 300_000,
+      maxTtlMs: 3_600_000,
+      pollIntervalMs: 1000,
+      maxTasks: 1000,
+      epochAt: (t) => offset + t,
+      idPrefix: this.#opts.taskIdPrefix ?? `leash-${Math.random().toString(36).slice(2, 10)}-`,
+    });
+    this.#log('info', 'offering tasks to the client on behalf of the server');
+    return { ...msg, result: { ...result, capabilities: { ...caps, tasks: TASK_CAPABILITY } } };
   }
 
   // ── the child's life ─────────────────────────────────────────────────────────────────────
@@ -356,7 +540,7 @@ export class Session {
     // Requests the child had are lost with it; queued ones may wait for the next child.
     const failed = this.#calls.all().filter((c) => c.state === 'running' || !restarting);
     for (const call of failed) {
-      this.#send('client', errorResponse(call.clientId, ERR.serverExited, text, data), call.key);
+      this.#answer(call, errorResponse(call.clientId, ERR.serverExited, text, data), now);
       this.#finish(call, now);
     }
     for (const sc of this.#server.clear()) this.#serverTimers.disarm(sc.key);
@@ -471,6 +655,7 @@ export class Session {
       const call = this.#calls.get(key);
       if (call) this.#wake(call, now);
     }
+    this.#tasks?.expire(now);
     for (const key of this.#serverTimers.popDue(now)) {
       const sc = this.#server.get(key);
       if (!sc || now < sc.receivedAt + sc.rule.totalTimeoutMs) continue;
@@ -494,14 +679,16 @@ export class Session {
       return this.#timeout(call, 'idle', rule.idleTimeoutMs, now);
     }
     const p = call.progress;
-    if (p?.pending && now >= p.lastSentAt + this.policy.progressIntervalMs) this.#forwardProgress(call, p.pending, now);
-    if (p && rule.heartbeatMs > 0 && now >= p.lastSentAt + rule.heartbeatMs) {
+    const heartbeatDue = p !== undefined && rule.heartbeatMs > 0 && now >= p.lastSentAt + rule.heartbeatMs;
+    // Held-back child progress is fresher news than a heartbeat, so it goes first whichever is due.
+    if (p?.pending && (heartbeatDue || now >= p.lastSentAt + this.policy.progressIntervalMs)) this.#forwardProgress(call, p.pending, now);
+    else if (p && heartbeatDue) {
       const queue = call.state === 'queued' ? { position: this.#calls.queuePosition(call) } : undefined;
       const lastAgo = call.lastChildProgressAt === undefined ? undefined : now - call.lastChildProgressAt;
       const params = heartbeatParams(p, heartbeatText(call.method, call.tool, now - call.receivedAt, queue, lastAgo));
       if (params) {
         markSent(p, params, now);
-        this.#send('client', notification('notifications/progress', params));
+        this.#send('client', notification('notifications/progress', withTaskMeta(call, params)));
       } else {
         p.lastSentAt = now; // no room under the total: stay quiet rather than wake again at once
       }
@@ -516,15 +703,12 @@ export class Session {
       this.#send('child', notification('notifications/cancelled', { requestId: call.key, reason: cancelReason(kind, limitMs) }));
     }
     if (call.method === 'tools/call' && call.tool !== undefined && call.rule.onTimeout === 'result') {
-      this.#send(
-        'client',
-        { jsonrpc: '2.0', id: call.clientId, result: { content: [{ type: 'text', text: toolTimeoutText(call.tool, kind, limitMs, elapsedMs) }], isError: true } },
-        call.key,
-      );
+      const text = toolTimeoutText(call.tool, kind, limitMs, elapsedMs);
+      this.#answer(call, { jsonrpc: '2.0', id: call.clientId, result: { content: [{ type: 'text', text }], isError: true } }, now);
     } else {
       const data: JsonObject = { method: call.method, timeoutMs: limitMs, elapsedMs, kind };
       if (call.tool !== undefined) data.tool = call.tool;
-      this.#send('client', errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatMs(limitMs)})`, data), call.key);
+      this.#answer(call, errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatMs(limitMs)})`, data), now);
     }
     const wasInitialize = call.method === 'initialize';
     this.#finish(call, now);

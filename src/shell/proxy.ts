@@ -60,7 +60,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     return 127;
   }
 
-  const session = new Session(policy);
+  const session = new Session(policy, { epochOffsetMs: performance.timeOrigin });
   opts.onSession?.(session);
   const alarm = new Alarm(() => {
     session.handleTimeout(now());
