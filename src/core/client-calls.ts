@@ -25,6 +25,8 @@ export interface ClientCall {
   progress: ProgressState | undefined;
   /** Set when the call runs a task for the client (tasks "auto"); its answer goes to the task. */
   taskId?: string;
+  /** initialize and ping: never queued and never counted against maxConcurrency. */
+  unslotted?: boolean;
   /** The request asked for a later page (params.cursor): its list result is partial. */
   hadCursor: boolean;
   /** When the idle clock last restarted: dispatch, or the child's last progress. */
@@ -138,6 +140,7 @@ export class ClientCalls {
   start(call: ClientCall, now: number): void {
     call.state = 'running';
     call.startedAt = now;
+    if (call.unslotted) return;
     this.#running++;
     const { limitKey } = call.rule;
     if (limitKey !== undefined) this.#runningByLimit.set(limitKey, (this.#runningByLimit.get(limitKey) ?? 0) + 1);
@@ -155,6 +158,7 @@ export class ClientCalls {
       if (i >= 0) this.#queue.splice(i, 1);
       return false;
     }
+    if (call.unslotted) return false;
     this.#running--;
     const { limitKey } = call.rule;
     if (limitKey !== undefined) this.#runningByLimit.set(limitKey, (this.#runningByLimit.get(limitKey) ?? 1) - 1);

@@ -24,9 +24,16 @@ export function isObject(v: unknown): v is JsonObject {
 }
 
 /** Classifies a parsed JSON value. Arrays (batches) are handled by the caller before this. */
-export function peek(value: unknown): Peeked {
+export function peek(value: unknown, repairVersion = false): Peeked {
   if (!isObject(value)) {
     return { kind: 'invalid', reason: 'expected a JSON-RPC message object', id: null };
+  }
+  if (value.jsonrpc !== '2.0') {
+    if (repairVersion && value.jsonrpc === undefined) value.jsonrpc = '2.0';
+    else {
+      const id = value.id;
+      return { kind: 'invalid', reason: `expected "jsonrpc": "2.0", got ${JSON.stringify(value.jsonrpc ?? null)}`, id: isId(id) ? id : null };
+    }
   }
   const method = value.method;
   const hasId = 'id' in value;

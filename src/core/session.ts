@@ -259,6 +259,7 @@ export class Session {
     }
     // initialize and ping must never wait behind tool calls (CONTRACT §7).
     const bypass = method === 'initialize' || method === 'ping';
+    if (bypass) call.unslotted = true;
     if (this.#child === 'up' && (bypass || this.#calls.hasSlotFor(call))) this.#dispatch(call, now);
     else this.#calls.enqueue(call);
     this.#arm(call);
@@ -543,7 +544,11 @@ export class Session {
       this.#answer(call, errorResponse(call.clientId, ERR.serverExited, text, data), now);
       this.#finish(call, now);
     }
-    for (const sc of this.#server.clear()) this.#serverTimers.disarm(sc.key);
+    // The child's own open requests (sampling, elicitation) die with it: tell the client to stop.
+    for (const sc of this.#server.clear()) {
+      this.#serverTimers.disarm(sc.key);
+      this.#send('client', notification('notifications/cancelled', { requestId: sc.key, reason: 'the MCP server exited' }), sc.childId);
+    }
     this.#log(exit.code === 0 && !restarting ? 'info' : 'warn', 'child exited', { ...data, failedRequests: failed.length });
     if (decision?.action === 'restart') {
       this.#restartAt = now + decision.delayMs;

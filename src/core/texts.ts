@@ -30,7 +30,7 @@ export function toolTimeoutText(tool: string, kind: TimeoutKind, limitMs: number
   const why =
     kind === 'total'
       ? `did not finish within its time limit of ${formatMs(limitMs)}`
-      : `reported no progress for ${formatMs(limitMs)} (its idle limit) after running ${formatMs(elapsedMs)}`;
+      : `reported no progress for ${formatMs(limitMs)} (its idle limit), ${formatMs(elapsedMs)} after it was called`;
   return (
     `The tool "${tool}" ${why}, so mcp-leash stopped it and cancelled the call on the server. ` +
     `No result is available. You may retry with a smaller or simpler request, or ask the user to raise ` +

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { LineSplitter } from '../wire/line-splitter.js';
 import { decodeLine, encode, oversizeFrame } from '../wire/decode.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
-import { reapGroup, stopChild } from './shutdown.js';
+import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
 
@@ -72,6 +72,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   let stopping = false;
   let clientGone = false;
   let reaping: Promise<void> = Promise.resolve();
+  let ladder: Ladder | undefined;
 
   // ── writing ────────────────────────────────────────────────────────────────────────────
   const toClient: string[] = [];
@@ -133,7 +134,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     };
     return new LineSplitter(policy.maxMessageBytes, {
       line(bytes) {
-        const frame = decodeLine(bytes);
+        const frame = decodeLine(bytes, from === 'child');
         if (frame) handle(frame, bytes.length);
       },
       oversize(bytes) {
@@ -211,7 +212,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     const c = child;
     if (c && !c.hasExited()) {
       logger.warn({ reason }, 'stopping the server');
-      await stopChild(c, policy.shutdown);
+      ladder = startLadder(c, policy.shutdown);
+      await ladder.done;
     }
     await reaping;
     resolveDone(code);
@@ -219,7 +221,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   /** The client went away or we were signalled: the shutdown ladder, then the child's code. */
   async function shutdown(cause: ShutdownCause): Promise<void> {
-    if (shuttingDown || stopping) return;
+    if (shuttingDown || stopping) {
+      if (cause !== 'client-eof') ladder?.hurry();
+      return;
+    }
     shuttingDown = cause;
     alarm.clear();
     const c = child;
@@ -228,7 +233,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       resolveDone(cause === 'client-eof' ? 0 : 128 + signalNumber(cause));
       return;
     }
-    const { by, exit } = await stopChild(c, policy.shutdown);
+    ladder = startLadder(c, policy.shutdown, cause !== 'client-eof');
+    const { by, exit } = await ladder.done;
     logger.info({ cause, stoppedBy: by, exitCode: exit.code, signal: exit.signal }, 'server stopped');
     if (by === 'itself') resolveDone(exit.code ?? 128 + signalNumber(exit.signal));
     else resolveDone(cause === 'client-eof' ? 0 : 128 + signalNumber(cause));

@@ -40,20 +40,57 @@ export async function reapGroup(child: Child, termGraceMs: number): Promise<void
   await groupGoneWithin(child, 1000);
 }
 
+/** Waits up to `ms` for the child to exit, or until hurried; resolves with the exit, if any. */
+function waitRung(child: Child, ms: number, hurried: Promise<void>): Promise<ChildExitInfo | undefined> {
+  return Promise.race([within(child.exited, ms), hurried.then(() => undefined)]);
+}
+
+export interface Ladder {
+  done: Promise<{ by: StoppedBy; exit: ChildExitInfo }>;
+  /**
+   * Someone wants us gone sooner (a signal to mcp-leash): skip to the next rung at once. Hosts
+   * such as the SDK's StdioClientTransport close our stdin, SIGTERM us 2 s later and SIGKILL us 2 s
+   * after that; without hurrying, our own 2 s + 2 s ladder would race their SIGKILL and could
+   * leave a stubborn server orphaned.
+   */
+  hurry(): void;
+}
+
+/** Short waits for a ladder that was started, or hurried, by a signal. */
+const URGENT_STDIN_MS = 500;
+const URGENT_TERM_MS = 1000;
+
+export function startLadder(child: Child, grace: Grace, urgent = false): Ladder {
+  let hurryNow: () => void = () => undefined;
+  let isUrgent = urgent;
+  const next = (): Promise<void> =>
+    new Promise<void>((r) => {
+      hurryNow = () => {
+        isUrgent = true;
+        r();
+      };
+    });
+  const done = (async () => {
+    let by: StoppedBy = 'itself';
+    child.stdin.end();
+    let exit = await waitRung(child, isUrgent ? Math.min(grace.stdinGraceMs, URGENT_STDIN_MS) : grace.stdinGraceMs, next());
+    if (!exit && !child.hasExited()) {
+      by = 'SIGTERM';
+      child.signalGroup('SIGTERM');
+      exit = await waitRung(child, isUrgent ? Math.min(grace.termGraceMs, URGENT_TERM_MS) : grace.termGraceMs, next());
+    }
+    if (!exit && !child.hasExited()) {
+      by = 'SIGKILL';
+      child.signalGroup('SIGKILL');
+    }
+    exit ??= await child.exited;
+    hurryNow = () => undefined;
+    await reapGroup(child, isUrgent ? Math.min(grace.termGraceMs, URGENT_TERM_MS) : grace.termGraceMs);
+    return { by, exit };
+  })();
+  return { done, hurry: () => hurryNow() };
+}
+
 export async function stopChild(child: Child, grace: Grace): Promise<{ by: StoppedBy; exit: ChildExitInfo }> {
-  let by: StoppedBy = 'itself';
-  child.stdin.end();
-  let exit = await within(child.exited, grace.stdinGraceMs);
-  if (!exit) {
-    by = 'SIGTERM';
-    child.signalGroup('SIGTERM');
-    exit = await within(child.exited, grace.termGraceMs);
-  }
-  if (!exit) {
-    by = 'SIGKILL';
-    child.signalGroup('SIGKILL');
-    exit = await child.exited;
-  }
-  await reapGroup(child, grace.termGraceMs);
-  return { by, exit };
+  return startLadder(child, grace).done;
 }

@@ -9,8 +9,11 @@ function isBlank(text: string): boolean {
   return text.trim().length === 0;
 }
 
-/** Returns undefined for blank lines, which are tolerated and ignored. */
-export function decodeLine(bytes: Buffer): Frame | undefined {
+/**
+ * Returns undefined for blank lines, which are tolerated and ignored. `fromChild` repairs a
+ * missing "jsonrpc" member (some hand-written servers omit it) rather than drop the message.
+ */
+export function decodeLine(bytes: Buffer, fromChild = false): Frame | undefined {
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === 13) end--; // \r\n
   const text = bytes.toString('utf8', 0, end);
@@ -22,7 +25,7 @@ export function decodeLine(bytes: Buffer): Frame | undefined {
     return { kind: 'unparsable', problem: 'json', detail: e instanceof Error ? e.message : String(e), preview: head(text) };
   }
   if (Array.isArray(value)) return { kind: 'unparsable', problem: 'batch', detail: `a JSON array of ${value.length} items` };
-  return peek(value);
+  return peek(value, fromChild);
 }
 
 function head(text: string): string {
