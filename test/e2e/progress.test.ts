@@ -1,0 +1,102 @@
+// §6 Progress through the real proxy: the child's own progress mapped to the client's token,
+// throttling of a flood, heartbeats for a silent child, and nothing after the response.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupProcesses, isResponseTo, startRawProxy, type LineClient } from '../helpers/proxy.js';
+import { receivedMessages, tmpFile, within } from '../helpers/procs.js';
+
+afterEach(() => cleanupProcesses());
+
+const progressFor = (c: LineClient, token: unknown) =>
+  c.messages().filter((m) => m?.method === 'notifications/progress' && m.params?.progressToken === token);
+
+/** Index of the response to `id` among stdout lines. */
+const responseIndex = (c: LineClient, id: unknown) => c.messages().findIndex((m) => isResponseTo(id)(m, ''));
+
+async function finish(c: LineClient) {
+  c.close();
+  await within(c.exited, 15_000, 'the proxy to exit');
+  c.assertCleanStdout();
+}
+
+describe('§6 progress', () => {
+  it("§6 progress: the child sees a token of mcp-leash's own, and the client sees its own token back", async () => {
+    const log = tmpFile('fixture.jsonl');
+    const c = startRawProxy({ fixtureArgs: ['--log', log] });
+    await c.initialize();
+    c.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'progress', arguments: { steps: 2, intervalMs: 250 }, _meta: { progressToken: 'my-token' } } });
+    await c.next(isResponseTo(1));
+    // The last progress comes before the response on the wire.
+    expect(c.messages().findIndex((m) => m?.params?.message === 'step 2')).toBeLessThan(responseIndex(c, 1));
+    const childToken = receivedMessages(log, 'tools/call')[0]!.params._meta.progressToken;
+    expect(childToken).not.toBe(undefined);
+    expect(childToken).not.toBe('my-token');
+    const got = progressFor(c, 'my-token').filter((m) => !/mcp-leash/.test(m.params.message ?? ''));
+    expect(got.map((m) => [m.params.progress, m.params.message])).toEqual([
+      [1, 'step 1'],
+      [2, 'step 2'],
+    ]);
+    await finish(c);
+  });
+
+  it('§6 progress: a flood is throttled, strictly increasing, never above total, and nothing comes after the response', async () => {
+    const c = startRawProxy();
+    await c.initialize();
+    c.send({ jsonrpc: '2.0', id: 'f', method: 'tools/call', params: { name: 'flood', arguments: { count: 5000 }, _meta: { progressToken: 42 } } });
+    await c.next(isResponseTo('f'), 20_000);
+    await c.barrier();
+    const got = progressFor(c, 42);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBeLessThan(5000);
+    const values = got.map((m) => m.params.progress as number);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]!);
+    for (const m of got) expect(m.params.progress).toBeLessThanOrEqual(m.params.total ?? Infinity);
+    const after = c.messages().slice(responseIndex(c, 'f') + 1).filter((m) => m?.method === 'notifications/progress');
+    expect(after).toEqual([]);
+    await finish(c);
+  });
+
+  it('§6 progress: without a progress token no progress is sent', async () => {
+    const c = startRawProxy({ leashArgs: ['--heartbeat', '100ms'] });
+    await c.initialize();
+    c.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'progress', arguments: { steps: 3, intervalMs: 150 } } });
+    await c.next(isResponseTo(1));
+    expect(c.messages().filter((m) => m?.method === 'notifications/progress')).toEqual([]);
+    await finish(c);
+  });
+
+  it('§6 progress: a silent child gets heartbeats from mcp-leash that say so, and none after the response', async () => {
+    const c = startRawProxy({ leashArgs: ['--heartbeat', '100ms'] });
+    await c.initialize();
+    c.send({ jsonrpc: '2.0', id: 'hb', method: 'tools/call', params: { name: 'sleep', arguments: { ms: 1000 }, _meta: { progressToken: 'hb-token' } } });
+    await c.next((m) => m.method === 'notifications/progress' && m.params.progressToken === 'hb-token', 10_000, 'a first heartbeat');
+    await c.next(isResponseTo('hb'));
+    await c.barrier();
+    const beats = progressFor(c, 'hb-token');
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    for (const b of beats) {
+      expect(b.params.message).toMatch(/mcp-leash/);
+      expect(b.params.message).toContain('sleep');
+    }
+    const values = beats.map((m) => m.params.progress as number);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]!);
+    expect(c.messages().slice(responseIndex(c, 'hb') + 1).filter((m) => m?.method === 'notifications/progress')).toEqual([]);
+    await finish(c);
+  });
+
+  it('§6 progress: a cancelled request gets no more heartbeats', async () => {
+    const c = startRawProxy({ leashArgs: ['--heartbeat', '100ms'] });
+    await c.initialize();
+    c.send({ jsonrpc: '2.0', id: 'x', method: 'tools/call', params: { name: 'sleep', arguments: { ms: 60_000 }, _meta: { progressToken: 'x-token' } } });
+    await c.next((m) => m.method === 'notifications/progress' && m.params.progressToken === 'x-token', 10_000, 'a first heartbeat');
+    c.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'x' } });
+    await c.barrier();
+    const count = progressFor(c, 'x-token').length;
+    // Another silent request long enough for several heartbeats of its own.
+    c.send({ jsonrpc: '2.0', id: 'y', method: 'tools/call', params: { name: 'sleep', arguments: { ms: 600 }, _meta: { progressToken: 'y-token' } } });
+    await c.next(isResponseTo('y'));
+    expect(progressFor(c, 'y-token').length).toBeGreaterThanOrEqual(2);
+    expect(progressFor(c, 'x-token').length).toBe(count);
+    await finish(c);
+  });
+});
