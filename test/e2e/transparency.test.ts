@@ -108,6 +108,22 @@ describe('§2 transparency with the legacy fixture', () => {
     },
   );
 
+  it('§2 transparency: a 2026-07-28 client\'s server/discover probe passes through, and its fallback to initialize works', async () => {
+    const log = tmpFile('fixture.jsonl');
+    const c = startRawProxy({ fixtureArgs: ['--log', log] });
+    const probe = await c.request('server/discover', {}, 'probe-1');
+    // The legacy server does not know the method: its own -32601 reaches the client unchanged.
+    expect(probe.error?.code).toBe(-32601);
+    expect(receivedMessages(log, 'server/discover')).toHaveLength(1);
+    const init = await c.initialize('2025-11-25');
+    expect(init.result.protocolVersion).toBe('2025-11-25');
+    const echo = await c.request('tools/call', { name: 'echo', arguments: { text: 'after the probe' } });
+    expect(echo.result.content[0].text).toBe('after the probe');
+    c.close();
+    await within(c.exited, 15_000, 'the proxy to exit');
+    c.assertCleanStdout();
+  });
+
   it('§2 transparency: unknown fields, _meta and error objects are kept', async () => {
     const log = tmpFile('fixture.jsonl');
     const c = startRawProxy({ fixtureArgs: ['--log', log] });
