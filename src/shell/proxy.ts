@@ -60,6 +60,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     return 127;
   }
 
+  // Payload summaries (never payloads) only at debug; the check is made once, off the hot path.
+  const debugFrames = logger.isLevelEnabled('debug');
   const session = new Session(policy, { epochOffsetMs: performance.timeOrigin });
   opts.onSession?.(session);
   const alarm = new Alarm(() => {
@@ -83,6 +85,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       switch (o.type) {
         case 'send':
           opts.tap?.sent(o.to, o);
+          if (debugFrames) logger.debug({ to: o.to, method: o.msg.method, id: o.msg.id as string | number | undefined, origId: o.origId }, 'frame sent');
           (o.to === 'client' ? toClient : toChild).push(encode(o.msg));
           break;
         case 'log':
@@ -129,6 +132,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   function reader(from: 'client' | 'child'): LineSplitter {
     const handle = (frame: Frame, bytes: number): void => {
       opts.tap?.received(from, frame, bytes);
+      if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
       if (from === 'client') session.handleClient(frame, now());
       else session.handleChild(frame, now());
     };
@@ -270,4 +274,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   for (const sig of SIGNALS) process.off(sig, onSignal);
   stdin.pause();
   return code;
+}
+
+function frameSummary(from: 'client' | 'child', frame: Frame, bytes: number): Record<string, unknown> {
+  if (frame.kind === 'unparsable') return { from, kind: frame.kind, problem: frame.problem, bytes };
+  if (frame.kind === 'invalid') return { from, kind: frame.kind, reason: frame.reason, bytes };
+  return { from, kind: frame.kind, method: 'method' in frame ? frame.method : undefined, id: 'id' in frame ? frame.id : undefined, bytes };
 }
