@@ -4,7 +4,7 @@
 import type { ClientCall } from './client-calls.js';
 import { ERR } from './errors.js';
 import { errorResponse, type JsonObject } from './message.js';
-import { formatMs, toolTimeoutText, type TimeoutKind } from './texts.js';
+import { formatLimit, toolTimeoutText, type TimeoutKind } from './texts.js';
 
 /** The earliest moment anything about this call may be due: timeouts, heartbeat, throttle flush. */
 export function wakeAt(call: ClientCall, progressIntervalMs: number): number {
@@ -41,5 +41,5 @@ export function timeoutResponse(call: ClientCall, kind: TimeoutKind, limitMs: nu
   }
   const data: JsonObject = { method: call.method, timeoutMs: limitMs, elapsedMs, kind };
   if (call.tool !== undefined) data.tool = call.tool;
-  return errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatMs(limitMs)})`, data);
+  return errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatLimit(limitMs)})`, data);
 }
