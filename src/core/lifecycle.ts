@@ -46,6 +46,11 @@ export class Lifecycle {
   /** Tools the client last listed, to tell it when a restarted child offers different ones. */
   #lastTools: string | undefined;
   #toolsCheckId: string | undefined;
+  /**
+   * A client initialize not yet answered. Replaying it would be wrong if its child died first:
+   * the client got -32000 for it and will send its own again.
+   */
+  #pendingInitialize: JsonObject | undefined;
   /** Restarts counted when mcp-leash gave up, for the error every later request gets. */
   #gaveUp: number | undefined;
 
@@ -69,8 +74,15 @@ export class Lifecycle {
     return at === Infinity ? undefined : at;
   }
 
-  /** The child answered the client's initialize: health pings may start. */
+  /** The client sent initialize; it becomes the one to replay only once a child accepts it. */
+  initializeSent(msg: JsonObject): void {
+    this.#pendingInitialize = msg;
+  }
+
+  /** The child answered the client's initialize: the session exists, health pings may start. */
   initialized(result: JsonObject, now: number): void {
+    if (this.#pendingInitialize) this.initializeRequest = this.#pendingInitialize;
+    this.#pendingInitialize = undefined;
     this.initializeResult = result;
     this.#health.start(now);
   }

@@ -154,7 +154,7 @@ export class Session {
       return;
     }
     const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
-    if (method === 'initialize') this.#life.initializeRequest = msg;
+    if (method === 'initialize') this.#life.initializeSent(msg);
     const task = tool !== undefined && this.#tasks.wants(params) ? this.#tasks.create(id, params!, now) : null;
     if (task === undefined) return; // too many tasks: already answered
     // The child knows nothing of tasks: it gets the plain call, without params.task.

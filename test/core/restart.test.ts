@@ -148,3 +148,18 @@ describe('§8 health pings', () => {
     expect(l.toChild).toStrictEqual([]);
   });
 });
+
+describe('§8 restart before the session exists', () => {
+  it('does not replay an initialize the dead child never answered; the client\'s own retry is the only one', () => {
+    const l = new Link(restartPolicy({}), 0);
+    l.client(req('i1', 'initialize', INIT_PARAMS));
+    l.childExit({ code: 4 });
+    expect(l.toClient.at(-1)).toMatchObject({ id: 'i1', error: { code: -32000 } });
+    l.advance(100).childStarted();
+    expect(l.toChild.filter((m) => m.method === 'initialize')).toHaveLength(1); // only the first child's
+    l.client(req('i2', 'initialize', INIT_PARAMS));
+    const inits = l.toChild.filter((m) => m.method === 'initialize');
+    expect(inits).toHaveLength(2);
+    expect(typeof inits[1]!.id).toBe('number');
+  });
+});
