@@ -11,6 +11,8 @@ import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
 import { LineSplitter } from '../wire/line-splitter.js';
 import { decodeLine, encode, oversizeFrame } from '../wire/decode.js';
+import { decodeLongLine, encodeRaw } from '../wire/long-line.js';
+import { spliceText } from '../wire/splice.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
@@ -77,19 +79,28 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   let ladder: Ladder | undefined;
 
   // ── writing ────────────────────────────────────────────────────────────────────────────
-  const toClient: string[] = [];
-  const toChild: string[] = [];
+  // Encoded messages wait here until the end of drain(), then go out as one write per side.
+  // A message that only changed its ids is re-sent from the text it came in (spliceText), a
+  // long line as a run of Buffer views of the bytes it came in (encodeRaw); others stringified.
+  const toClient: (string | Buffer)[] = [];
+  const toChild: (string | Buffer)[] = [];
+  // Log lines wait until the messages are written: a log line is never in a message's way.
+  const logs: Extract<Output, { type: 'log' }>[] = [];
 
   function drain(): void {
     for (const o of session.poll()) {
       switch (o.type) {
-        case 'send':
+        case 'send': {
           opts.tap?.sent(o.to, o);
           if (debugFrames) logger.debug({ to: o.to, method: o.msg.method, id: o.msg.id as string | number | undefined, origId: o.origId }, 'frame sent');
-          (o.to === 'client' ? toClient : toChild).push(encode(o.msg));
+          const queue = o.to === 'client' ? toClient : toChild;
+          const raw = encodeRaw(o.msg);
+          if (raw) for (const b of raw) queue.push(b);
+          else queue.push(spliceText(o.msg) ?? encode(o.msg));
           break;
+        }
         case 'log':
-          logger[o.level](o.fields ?? {}, o.msg);
+          logs.push(o);
           break;
         case 'stop':
           void stop(o.code, o.reason);
@@ -104,28 +115,61 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     }
     flush();
     alarm.set(session.nextDeadline());
+    if (logs.length) {
+      for (const o of logs) logger[o.level](o.fields ?? {}, o.msg);
+      logs.length = 0;
+    }
   }
 
   function flush(): void {
     if (toClient.length) {
-      const text = toClient.length === 1 ? toClient[0]! : toClient.join('');
-      toClient.length = 0;
       // A slow client slows the child down: stop reading the child until the client catches up.
-      if (!clientGone && !stdout.write(text) && child) {
+      if (!clientGone && !writeQueued(stdout, toClient) && child) {
         const c = child;
         c.stdout.pause();
         stdout.once('drain', () => c.stdout.resume());
       }
     }
+    toClient.length = 0;
     if (toChild.length) {
-      const text = toChild.length === 1 ? toChild[0]! : toChild.join('');
-      toChild.length = 0;
       const c = child;
-      if (c && !c.hasExited() && c.stdin.writable && !c.stdin.write(text)) {
+      const ok = c && !c.hasExited() && c.stdin.writable ? writeQueued(c.stdin, toChild) : true;
+      toChild.length = 0;
+      if (c && !ok) {
         stdin.pause();
         c.stdin.once('drain', () => stdin.resume());
       }
     }
+  }
+
+  /**
+   * Writes what is queued for one side: strings joined into one write; when Buffers are among
+   * them (a long line), one corked run so the stream hands them to the OS together, uncopied.
+   * Returns the last write()'s answer (false: wait for 'drain').
+   */
+  function writeQueued(stream: Writable, queue: (string | Buffer)[]): boolean {
+    if (queue.length === 1) return stream.write(queue[0]!);
+    let ok = true;
+    let corked = false;
+    let run: string[] = [];
+    for (const item of queue) {
+      if (typeof item === 'string') {
+        run.push(item);
+        continue;
+      }
+      if (!corked) {
+        stream.cork();
+        corked = true;
+      }
+      if (run.length) {
+        ok = stream.write(run.length === 1 ? run[0]! : run.join(''));
+        run = [];
+      }
+      ok = stream.write(item);
+    }
+    if (run.length) ok = stream.write(run.length === 1 ? run[0]! : run.join(''));
+    if (corked) stream.uncork();
+    return ok;
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────
@@ -143,6 +187,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       },
       oversize(bytes) {
         handle(oversizeFrame(bytes, policy.maxMessageBytes), bytes);
+      },
+      longLine(pieces, bytes, skim) {
+        const frame = decodeLongLine(pieces, bytes, skim, from === 'child');
+        if (frame) handle(frame, bytes);
       },
     });
   }

@@ -1,7 +1,8 @@
 // One line of bytes to one core Frame. JSON.parse is the only full parse; classification is a peek.
 
-import { peek } from '../core/message.js';
+import { isObject, peek } from '../core/message.js';
 import type { Frame } from '../core/session.js';
+import { keepText } from './splice.js';
 
 const PREVIEW = 200;
 
@@ -25,7 +26,12 @@ export function decodeLine(bytes: Buffer, fromChild = false): Frame | undefined 
     return { kind: 'unparsable', problem: 'json', detail: e instanceof Error ? e.message : String(e), preview: head(text) };
   }
   if (Array.isArray(value)) return { kind: 'unparsable', problem: 'batch', detail: `a JSON array of ${value.length} items` };
-  return peek(value, fromChild);
+  // A message repaired by peek() no longer matches its text; every other one may be re-sent
+  // from it (splice.ts).
+  const asSent = isObject(value) && value.jsonrpc === '2.0';
+  const frame = peek(value, fromChild);
+  if (asSent && frame.kind !== 'invalid') keepText(frame.msg, text);
+  return frame;
 }
 
 function head(text: string): string {

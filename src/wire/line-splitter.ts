@@ -1,22 +1,36 @@
 // Newline framing, linear in message size: each byte is scanned once for '\n', chunks of a long
 // line are kept in a list and joined once. A line longer than maxBytes is dropped as it streams
 // in, never held whole; the caller hears about it once, when its newline (or EOF) arrives.
+//
+// A sink with longLine() gets lines of longLineBytes and more unjoined, as the pieces they came
+// in, with a structural skim of them made piece by piece while they arrived (so the skim's work
+// overlaps the transfer and nothing is copied).
+
+import { Skim, type SkimResult } from './skim.js';
 
 export interface LineSink {
   line(bytes: Buffer): void;
   oversize(bytes: number): void;
+  /** Optional: a line of at least `longLineBytes`, unjoined (with its \r, if any), and its skim. */
+  longLine?(pieces: Buffer[], bytes: number, skim: SkimResult): void;
 }
+
+/** Default for `longLineBytes`. */
+export const LONG_LINE = 1024 * 1024;
 
 export class LineSplitter {
   #parts: Buffer[] = [];
   #size = 0;
   #discarding = false;
   #discarded = 0;
+  #skim: Skim | undefined;
   readonly maxBytes: number;
+  readonly longLineBytes: number;
   #sink: LineSink;
 
-  constructor(maxBytes: number, sink: LineSink) {
+  constructor(maxBytes: number, sink: LineSink, longLineBytes = LONG_LINE) {
     this.maxBytes = maxBytes;
+    this.longLineBytes = longLineBytes;
     this.#sink = sink;
   }
 
@@ -52,9 +66,15 @@ export class LineSplitter {
       this.#discarded = this.#size + piece.length;
       this.#parts = [];
       this.#size = 0;
+      this.#skim = undefined;
     } else {
       this.#parts.push(piece);
       this.#size += piece.length;
+      if (this.#skim) this.#skim.feed(piece);
+      else if (this.#size >= this.longLineBytes && this.#sink.longLine) {
+        this.#skim = new Skim();
+        for (const p of this.#parts) this.#skim.feed(p);
+      }
     }
   }
 
@@ -70,7 +90,23 @@ export class LineSplitter {
       const total = this.#size + last.length;
       this.#parts = [];
       this.#size = 0;
+      this.#skim = undefined;
       this.#sink.oversize(total);
+      return;
+    }
+    const total = this.#size + last.length;
+    if (total >= this.longLineBytes && this.#sink.longLine) {
+      const skim = this.#skim ?? new Skim();
+      const pieces = this.#parts;
+      if (!this.#skim) for (const p of pieces) skim.feed(p);
+      if (last.length > 0) {
+        skim.feed(last);
+        pieces.push(last);
+      }
+      this.#parts = [];
+      this.#size = 0;
+      this.#skim = undefined;
+      this.#sink.longLine(pieces, total, skim.end());
       return;
     }
     let line = last;

@@ -1,0 +1,193 @@
+// One function per measurement. Each starts its own subject process (so peak-RSS readings belong
+// to that measurement alone), runs a load with the raw client, closes the subject and returns
+// plain numbers. Nothing here knows which subject it talks to.
+
+import { RawClient, echoLine, holdLine, hrnow, msSince } from './client.mjs';
+
+const MB = 1024 * 1024;
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function summary(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), n: s.length };
+}
+
+async function withClient(argv, fn) {
+  const c = new RawClient(argv);
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
+/** Spawn -> answer to initialize (written at once, before the subject could read it). */
+export async function startup(subject) {
+  const t0 = hrnow();
+  const c = new RawClient(subject.argv());
+  try {
+    await c.initialize();
+    return { spawnToInitializeMs: msSince(t0) };
+  } finally {
+    await c.close();
+  }
+}
+
+/** Sequential round trips, then pipelined throughput, then the subject's peak RSS. */
+export async function small(subject, { warmup, calls, throughputTotal, window }) {
+  return withClient(subject.argv(), async (c) => {
+    await c.initialize();
+    // Warm-up: sequential and pipelined, so that both paths are compiled before timing.
+    for (let i = 0; i < warmup; i++) await roundTrip(c);
+    await pipelined(c, Math.min(throughputTotal, warmup * 4), window);
+
+    const rtt = [];
+    for (let i = 0; i < calls; i++) rtt.push(await roundTrip(c));
+    const t = await pipelined(c, throughputTotal, window);
+    const mem = subject.proxied ? c.mem() : undefined;
+    const r = summary(rtt);
+    return {
+      rttP50Us: r.p50 * 1000,
+      rttP99Us: r.p99 * 1000,
+      throughputPerS: t,
+      peakRssSmallMB: mem ? mem.hwm / MB : undefined,
+    };
+  });
+}
+
+function roundTrip(c) {
+  return new Promise((resolve, reject) => {
+    const id = c.nextId++;
+    const t0 = hrnow();
+    c.pending.set(id, (msg, err) => {
+      if (err) return reject(err);
+      if (!msg.result) return reject(new Error(`echo failed: ${JSON.stringify(msg)}`));
+      resolve(msSince(t0));
+    });
+    c.write(echoLine(id));
+  });
+}
+
+/** `total` echo calls with `window` in flight; answers are refilled in one write per chunk. */
+function pipelined(c, total, window) {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    let batch = [];
+    let scheduled = false;
+    const t0 = hrnow();
+    const flushBatch = () => {
+      scheduled = false;
+      if (batch.length) c.write(batch.join(''));
+      batch = [];
+    };
+    const onAnswer = (msg, err) => {
+      if (err) return reject(err);
+      if (!msg.result) return reject(new Error(`echo failed: ${JSON.stringify(msg)}`));
+      done++;
+      if (done === total) return resolve(total / (msSince(t0) / 1000));
+      if (sent < total) {
+        batch.push(send());
+        if (!scheduled) {
+          scheduled = true;
+          queueMicrotask(flushBatch);
+        }
+      }
+    };
+    const send = () => {
+      const id = c.nextId++;
+      c.pending.set(id, onAnswer);
+      sent++;
+      return echoLine(id);
+    };
+    const first = [];
+    while (sent < Math.min(window, total)) first.push(send());
+    c.write(first.join(''));
+  });
+}
+
+/** One response of `bytes` bytes, twice: RSS after the first (one message passing), time of the second. */
+export async function big(subject, { bytes, timeoutMs }) {
+  const argv = subject.argv({ prebuild: bytes, maxMessageBytes: bytes > 48 * MB ? 300_000_000 : undefined });
+  return withClient(argv, async (c) => {
+    await c.initialize();
+    const once = async () => {
+      const t0 = hrnow();
+      const res = await c.request('tools/call', { name: 'big', arguments: { bytes } }, timeoutMs);
+      const ms = msSince(t0);
+      if (!res.bigLine || res.bytes < bytes) throw new Error(`big response of ${res.bytes ?? '?'} bytes, expected more than ${bytes}`);
+      return ms;
+    };
+    await once();
+    const mem = subject.proxied ? c.mem() : undefined;
+    const ms = await once();
+    return { ms, peakRssMB: mem ? mem.hwm / MB : undefined };
+  });
+}
+
+/**
+ * `n` requests held by the server at once: RSS of the subject with them in flight, and memory per
+ * request; then `cancels` of them cancelled one at a time, timing client write -> child arrival.
+ */
+export async function inflight(subject, { n, cancels, warmup }) {
+  return withClient(subject.argv(), async (c) => {
+    await c.initialize();
+    for (let i = 0; i < warmup; i++) await roundTrip(c);
+    await settle();
+    const before = subject.proxied ? c.mem() : undefined;
+    const first = c.nextId;
+    const lines = [];
+    for (let i = 0; i < n; i++) lines.push(holdLine(c.nextId++));
+    c.write(lines.join(''));
+    // Barrier: requests are forwarded in order, so this answer means every hold reached the server.
+    const held = await c.request('bench/held', {}, 120_000);
+    if (held.result?.held !== n) throw new Error(`server holds ${JSON.stringify(held.result)} requests, expected ${n}`);
+    await settle();
+    const after = subject.proxied ? c.mem() : undefined;
+
+    const toChild = [];
+    const roundTrips = [];
+    for (let i = 0; i < cancels; i++) {
+      const { childUs, backUs } = await cancelOne(c, first + i);
+      toChild.push(childUs);
+      roundTrips.push(backUs);
+    }
+    const tc = summary(toChild);
+    const rt = summary(roundTrips);
+    return {
+      rssIdleMB: before ? before.rss / MB : undefined,
+      rssInflightMB: after ? after.rss / MB : undefined,
+      perRequestKB: before && after ? (after.rss - before.rss) / n / 1024 : undefined,
+      cancelP50Us: tc.p50,
+      cancelP99Us: tc.p99,
+      cancelEchoP50Us: rt.p50,
+    };
+  });
+}
+
+/** Cancels one request; the server notes the arrival time (same monotonic clock) and echoes it. */
+function cancelOne(c, requestId) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`cancel of ${requestId} never reached the server`)), 10_000);
+    c.onClosed = (err) => reject(err);
+    let t0;
+    c.onOther = (msg) => {
+      if (msg.method !== 'bench/cancelled') return;
+      const back = hrnow();
+      clearTimeout(timer);
+      c.onOther = undefined;
+      const at = BigInt(msg.params.at);
+      resolve({ childUs: Number(at - t0) / 1000, backUs: Number(back - t0) / 1000 });
+    };
+    const line = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'bench' } }) + '\n';
+    t0 = hrnow();
+    c.write(line);
+  });
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 200));

@@ -1,0 +1,70 @@
+// A smoke run of `npm run bench` (bench/run.mjs in quick mode): it runs all four subjects and
+// writes a results file of the documented shape. Speed is never asserted here (DESIGN: tests do
+// not assert on wall-clock speed); the bench itself reports it.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SUBJECTS = ['direct', 'relay', 'sdk-bridge', 'mcp-leash'];
+const METRICS = [
+  'rttP50Us',
+  'rttP99Us',
+  'throughputPerS',
+  'bigResponseMs',
+  'hugeResponseMs',
+  'spawnToInitializeMs',
+  'peakRssSmallMB',
+  'peakRssHugeMB',
+  'rssIdleMB',
+  'rssInflightMB',
+  'perRequestKB',
+  'cancelP50Us',
+  'cancelP99Us',
+];
+/** Memory is read from the proxy process; the direct subject has none. */
+const PROXY_ONLY = new Set(['peakRssSmallMB', 'peakRssHugeMB', 'rssIdleMB', 'rssInflightMB', 'perRequestKB']);
+
+describe('bench smoke (BENCH_QUICK=1)', () => {
+  it('runs every subject through every measurement and writes results.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leash-bench-'));
+    const out = join(dir, 'results.json');
+    try {
+      const run = spawnSync(process.execPath, [join(ROOT, 'bench/run.mjs')], {
+        cwd: ROOT,
+        env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT: out },
+        encoding: 'utf8',
+        timeout: 170_000,
+      });
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain('mcp-leash');
+      expect(run.stdout).toMatch(/Targets \(mcp-leash\)/);
+
+      const r = JSON.parse(readFileSync(out, 'utf8'));
+      expect(r.quick).toBe(true);
+      expect(r.subjects).toStrictEqual(SUBJECTS);
+      expect(r.machine).toMatchObject({ cpus: expect.any(Number), node: process.version });
+      for (const s of SUBJECTS) expect(r.failures[s], `${s} failed: ${JSON.stringify(r.failures[s])}`).toStrictEqual({});
+      for (const key of METRICS) {
+        const m = r.metrics[key];
+        expect(m, key).toBeDefined();
+        for (const s of SUBJECTS) {
+          if (s === 'direct' && PROXY_ONLY.has(key)) continue;
+          expect(typeof m.median[s], `${key} / ${s}`).toBe('number');
+          expect(m.samples[s].length, `${key} / ${s}`).toBeGreaterThan(0);
+        }
+        expect(m.ratioToRelay.relay).toBe(1);
+      }
+      expect(r.targets.map((t: { metric: string }) => t.metric)).toContain('cancelP99Us');
+      for (const t of r.targets) expect(typeof t.met).toBe('boolean');
+      expect(r.framing.bytes).toHaveLength(3);
+      expect(r.framing.endToEndMs['mcp-leash']).toHaveLength(3);
+      expect(r.framing.inProcessMs).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
