@@ -6,7 +6,9 @@ import { ConfigError } from './config/errors.js';
 import { HELP_TEXT } from './config/help.js';
 import { explainTool, policyToConfig } from './config/print.js';
 import { createLogger } from './log.js';
+import { runReport } from './report/index.js';
 import { runProxy } from './shell/proxy.js';
+import { TraceWriter } from './trace/writer.js';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +25,9 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // `mcp-leash report FILE`: a subcommand, not a server command (run a server named "report"
+  // with `mcp-leash -- report`).
+  if (argv[0] === 'report') return runReport(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -50,14 +55,26 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${text}\n`);
     return 0;
   }
+  let trace: TraceWriter | undefined;
+  if (parsed.trace !== undefined) {
+    try {
+      // Only the command's name: its arguments may hold secrets.
+      trace = new TraceWriter(parsed.trace, { payloads: parsed.tracePayloads, command: parsed.command });
+    } catch (e) {
+      process.stderr.write(`mcp-leash: --trace ${parsed.trace}: cannot open for writing (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
+      return 2;
+    }
+  }
   const logger = createLogger({ level: parsed.logLevel, file: parsed.logFile });
   try {
-    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger });
+    const tap = trace !== undefined ? { tap: trace } : {};
+    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, ...tap });
   } catch (e) {
     logger.fatal({ err: e }, 'mcp-leash failed');
     process.stderr.write(`mcp-leash: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 70;
   } finally {
+    await trace?.close();
     logger.flush?.();
   }
 }

@@ -26,6 +26,12 @@ Usage:
 Options:
 ${optionLines().join('\n')}
 
+Reports:
+  mcp-leash report TRACE [--html OUT]
+                           a table per method and tool (calls, latency, timeouts, cancellations,
+                           errors, heartbeats) from a --trace file; --html writes a self-contained
+                           page with a timeline. Run a server named "report" as: mcp-leash -- report
+
 Durations: 250ms, 30s, 5m, 1h, 1h30m, or a number of milliseconds; 0 or off disables.
 Precedence: flags override the config file; the config file overrides the defaults.
 
