@@ -4,6 +4,7 @@ export const ERR = {
   parse: -32700,
   invalidRequest: -32600,
   invalidParams: -32602,
+  internal: -32603,
   /** The server exited (or is not running): MCP SDKs use -32000 for connection closed. */
   serverExited: -32000,
   /** Same code as the SDK's own request timeout, so clients treat both alike. */

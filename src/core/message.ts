@@ -39,22 +39,39 @@ export function peek(value: unknown, repairVersion = false): Peeked {
   const hasId = 'id' in value;
   const id = value.id;
   if (typeof method === 'string') {
+    const reqId = hasId && isId(id) ? id : null;
+    if ('params' in value && !isObject(value.params) && !Array.isArray(value.params)) {
+      return { kind: 'invalid', reason: 'params must be an object', id: reqId };
+    }
+    if ('result' in value || 'error' in value) {
+      return { kind: 'invalid', reason: 'a request or notification must not carry result or error', id: reqId };
+    }
     if (!hasId) return { kind: 'notification', method, msg: value };
     if (id === null) return { kind: 'invalid', reason: 'request id must not be null', id: null };
     if (!isId(id)) return { kind: 'invalid', reason: 'request id must be a string or a number', id: null };
-    if ('params' in value && value.params !== undefined && !isObject(value.params) && !Array.isArray(value.params)) {
-      return { kind: 'invalid', reason: 'params must be an object', id };
-    }
     return { kind: 'request', id, method, msg: value };
   }
   if (method !== undefined) {
     return { kind: 'invalid', reason: 'method must be a string', id: isId(id) ? id : null };
   }
   if (hasId && ('result' in value || 'error' in value)) {
-    if (isId(id)) return { kind: 'response', id, msg: value };
-    return { kind: 'invalid', reason: 'response id must be a string or a number', id: null };
+    if (!isId(id)) return { kind: 'invalid', reason: 'response id must be a string or a number', id: null };
+    const problem = responseProblem(value);
+    if (problem) return { kind: 'invalid', reason: problem, id };
+    return { kind: 'response', id, msg: value };
   }
   return { kind: 'invalid', reason: 'not a JSON-RPC request, notification or response', id: isId(id) ? id : null };
+}
+
+/** JSON-RPC 2.0: exactly one of result and error; an error is {code: integer, message: string}. */
+function responseProblem(value: JsonObject): string | undefined {
+  if ('result' in value && 'error' in value) return 'a response must not carry both result and error';
+  if (!('error' in value)) return undefined;
+  const e = value.error;
+  if (!isObject(e) || !Number.isInteger(e.code) || typeof e.message !== 'string') {
+    return 'a response error must be an object with an integer code and a string message';
+  }
+  return undefined;
 }
 
 export function paramsOf(msg: JsonObject): JsonObject | undefined {

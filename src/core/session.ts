@@ -233,8 +233,8 @@ export class Session {
         });
         return;
       case 'invalid':
-        this.#out.log('warn', 'child wrote an invalid JSON-RPC message; not forwarded', { reason: frame.reason });
-        return;
+        this.#out.log('warn', 'child wrote an invalid JSON-RPC message; not forwarded', { reason: frame.reason, id: frame.id });
+        return this.#childInvalid(frame.id, frame.reason, now);
       case 'request':
         return this.#childRequest(frame.id, frame.method, frame.msg, now);
       case 'notification':
@@ -242,6 +242,14 @@ export class Session {
       case 'response':
         return this.#childResponse(frame.id, frame.msg, now);
     }
+  }
+
+  /** An invalid answer for a call in flight still ends it: the client gets an error, not a hang. */
+  #childInvalid(id: RequestId | null, reason: string, now: number): void {
+    const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
+    if (!call || call.state !== 'running') return;
+    this.#answer(call, errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an invalid response (${reason})`), now);
+    this.#finish(call, now);
   }
 
   #childRequest(id: RequestId, method: string, msg: JsonObject, now: number): void {

@@ -1,0 +1,645 @@
+// A verbatim copy of the reference model in test/core/interleavings.property.test.ts (everything
+// above its describe block), with exports added, so that the long-run variant in
+// test/reliability/model-long.property.test.ts can drive the same model without editing that file.
+// Keep the two in step: better, the lead moves the model here (or exports it there) and has the
+// existing test import it. Only change from the original: `export` on Config, Cmd, cmdArb,
+// configArb, Model; and the import of link.js points at test/core.
+//
+// Property test: random interleavings of client requests and cancels, child answers and progress
+// (single or in bursts), server-to-client requests with their answers and cancels, clock jumps and
+// (rarely) a child exit, driven through the core on virtual time. A reference
+// model follows along and checks the contract's invariants after every output and every step:
+//
+//   §3  each client request gets at most one response, under its exact id; child ids never reused;
+//   §4  nothing for a request after its cancellation; the cancel reaches the child only when the
+//       child saw the request, with the child id and the client's reason;
+//   §5  a timeout answers exactly at its deadline (total from receipt, idle from the last child
+//       progress or the dispatch), never later and never earlier;
+//   §6  per client token: progress strictly increasing, never above the total in the same
+//       notification, never after the response / cancel / timeout; a forwarded child value is the
+//       newest one; heartbeats keep the gap under heartbeatMs; the throttle keeps forwards apart;
+//   §7  never more than maxConcurrency (or the per-tool limit) at the child; FIFO; no idle slot
+//       while a request that fits is queued;
+//   §8  a child exit fails everything in flight, then stops;
+//   s2c server-to-client requests get fresh ids of mcp-leash's; answers and cancels map back exactly;
+//       only an exact method rule times them, at exactly the limit;
+//   end every request not cancelled got exactly one response; inFlight 0; no deadline left.
+
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { JsonObject, ProgressToken, RequestId } from '../../src/core/message.js';
+import { createResolver } from '../../src/policy/resolve.js';
+import type { Policy, ResolvedRule } from '../../src/policy/types.js';
+import { Link, policy, type Stamped } from '../core/link.js';
+
+// ── the world ──────────────────────────────────────────────────────────────────────────────
+
+const ID_POOL: RequestId[] = [0, 1, '1', '', -5, 'a', 2, 'x'.repeat(300)];
+const TOOLS = ['fast', 'slow', 'idle', 'both', 'err', 'heavy', '(tools/list)'] as const;
+
+export interface Config {
+  maxConcurrency: number;
+  heartbeatMs: number;
+  progressIntervalMs: number;
+  defaultTotalMs: number;
+  heavyLimit: boolean;
+}
+
+function makePolicy(c: Config): Policy {
+  return policy({
+    maxConcurrency: c.maxConcurrency,
+    progressIntervalMs: c.progressIntervalMs,
+    defaults: { heartbeatMs: c.heartbeatMs, totalTimeoutMs: c.defaultTotalMs },
+    rules: [
+      { tool: 'slow', totalTimeoutMs: 30_000 },
+      { tool: 'idle', idleTimeoutMs: 5_000 },
+      { tool: 'both', idleTimeoutMs: 4_000, totalTimeoutMs: 15_000 },
+      { tool: 'err', totalTimeoutMs: 20_000, onTimeout: 'error' },
+      ...(c.heavyLimit ? [{ tool: 'heavy', maxConcurrency: 1 }] : []),
+      { method: 'tools/list', totalTimeoutMs: 10_000 },
+      // Server-to-client: elicitation is timed by an exact rule; sampling is untimed (a glob does not count).
+      { method: 'elicitation/create', totalTimeoutMs: 60_000 },
+      { method: 'sampling/*', totalTimeoutMs: 1_000 },
+    ],
+  });
+}
+
+export type Cmd =
+  | { k: 'req'; id: number; tool: number; token: boolean }
+  | { k: 'cancel'; id: number; reason: string | undefined }
+  /** `live`: aim at a request the child is working on (else at any id it was ever given). */
+  | { k: 'answer'; pick: number; unknown: boolean; live: boolean; error: boolean }
+  | { k: 'progress'; pick: number; unknown: boolean; live: boolean; value: unknown; total: number | undefined; token?: number }
+  /** Several progress notifications for one running request, `gap` ms apart (exercises the throttle). */
+  | { k: 'burst'; pick: number; steps: Array<{ gap: number; value: unknown; total: number | undefined }> }
+  | { k: 'clock'; ms: number }
+  | { k: 'exit'; code: number }
+  /** The child asks the client something (sampling or elicitation). */
+  | { k: 'sreq'; elicit: boolean }
+  /** The client answers one of those (by the id it was shown, or an unknown one). */
+  | { k: 'sans'; pick: number; unknown: boolean }
+  /** The child cancels one of its own requests to the client. */
+  | { k: 'scancel'; pick: number };
+
+const progressValue = fc.oneof(
+  fc.integer({ min: -5, max: 50 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(0, 5e-324, 1e300, -1e300, Number.MAX_VALUE),
+  fc.constant('7'),
+);
+
+export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 60, arbitrary: fc.record({ k: fc.constant('req' as const), id: fc.nat(ID_POOL.length - 1), tool: fc.nat(TOOLS.length - 1), token: fc.boolean() }) },
+  { weight: 20, arbitrary: fc.record({ k: fc.constant('cancel' as const), id: fc.nat(ID_POOL.length), reason: fc.option(fc.string({ maxLength: 6 }), { nil: undefined }) }) },
+  {
+    weight: 50,
+    arbitrary: fc.record({ k: fc.constant('answer' as const), pick: fc.nat(), unknown: fc.nat(9).map((n) => n === 0), live: fc.nat(9).map((n) => n < 6), error: fc.boolean() }),
+  },
+  {
+    weight: 50,
+    arbitrary: fc.record({
+      k: fc.constant('progress' as const),
+      pick: fc.nat(),
+      unknown: fc.nat(9).map((n) => n === 0),
+      live: fc.nat(9).map((n) => n < 8),
+      value: progressValue,
+      total: fc.option(fc.oneof(fc.integer({ min: -5, max: 60 }), fc.double({ noNaN: true, noDefaultInfinity: true })), { nil: undefined }),
+    }),
+  },
+  { weight: 50, arbitrary: fc.record({ k: fc.constant('clock' as const), ms: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 60_000 })) }) },
+  {
+    weight: 15,
+    arbitrary: fc.record({
+      k: fc.constant('burst' as const),
+      pick: fc.nat(),
+      steps: fc.array(
+        fc.record({ gap: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 150 })), value: progressValue, total: fc.option(fc.integer({ min: -5, max: 60 }), { nil: undefined }) }),
+        { minLength: 2, maxLength: 8 },
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), code: fc.constantFrom(0, 1, 3) }) },
+  { weight: 10, arbitrary: fc.record({ k: fc.constant('sreq' as const), elicit: fc.boolean() }) },
+  { weight: 10, arbitrary: fc.record({ k: fc.constant('sans' as const), pick: fc.nat(), unknown: fc.nat(9).map((n) => n === 0) }) },
+  { weight: 5, arbitrary: fc.record({ k: fc.constant('scancel' as const), pick: fc.nat() }) },
+);
+
+export const configArb: fc.Arbitrary<Config> = fc.record({
+  maxConcurrency: fc.constantFrom(Infinity, 1, 2, 3),
+  heartbeatMs: fc.constantFrom(0, 50, 1_000, 10_000),
+  progressIntervalMs: fc.constantFrom(0, 100, 1_000),
+  defaultTotalMs: fc.constantFrom(0, 45_000),
+  heavyLimit: fc.boolean(),
+});
+
+// ── the reference model ────────────────────────────────────────────────────────────────────
+
+interface MCall {
+  key: number;
+  serial: number;
+  clientId: RequestId;
+  method: string;
+  tool: string | undefined;
+  token: ProgressToken | undefined;
+  rule: ResolvedRule;
+  receivedAt: number;
+  status: 'live' | 'answered' | 'cancelled';
+  dispatchedAt?: number;
+  childToken?: number;
+  lastChildProgressAt?: number;
+  cancelSentToChild: boolean;
+  /** Set when a timeout cancel went to the child; the timeout answer must follow in the same step. */
+  awaitingTimeoutAnswer: boolean;
+  /** Set when a progress went out inside the throttle interval; only a flush before the answer may. */
+  awaitingFlushAnswer: boolean;
+  lastValue?: number;
+  lastTotal?: number;
+  lastHeardAt: number;
+  newestChildMessage?: string;
+}
+
+type Step =
+  | { k: 'req'; afterExit: boolean; clientId: RequestId }
+  | { k: 'cancel'; target: MCall | undefined; reason: string | undefined }
+  | { k: 'answer'; id: RequestId; target: MCall | undefined }
+  | { k: 'sans'; target: SCall | undefined }
+  | { k: 'scancel'; target: SCall | undefined }
+  | { k: 'exit' }
+  | { k: 'other' };
+
+/** A server-to-client request, as the model follows it. */
+interface SCall {
+  childId: RequestId;
+  method: string;
+  receivedAt: number;
+  timeoutMs: number;
+  upId?: number;
+  /** For a timed-out one: the child got its -32001. */
+  childTold?: boolean;
+  status: 'live' | 'answered' | 'cancelled' | 'timed out' | 'dropped';
+}
+
+const sameId = (a: unknown, b: unknown) => typeof a === typeof b && a === b;
+const STEP = 1 / 1024;
+
+/** Whether a heartbeat can carry a value strictly above `last` and within `total` (progress.ts stays quiet otherwise). */
+function heartbeatFits(last: number | undefined, total: number | undefined): boolean {
+  const base = last ?? 0;
+  const room = total === undefined ? Infinity : total - base;
+  const next = base + Math.min(STEP, room / 16);
+  return next > base && (total === undefined || next <= total);
+}
+
+export class Model {
+  readonly link: Link;
+  readonly cfg: Config;
+  readonly resolve: ReturnType<typeof createResolver>;
+  readonly calls = new Map<number, MCall>();
+  readonly byToken = new Map<ProgressToken, MCall>();
+  readonly childSeen: number[] = [];
+  readonly childSeenSet = new Set<number>();
+  readonly scalls: SCall[] = [];
+  readonly scallByUp = new Map<number, SCall>();
+  rejected = 0;
+  rejectedAnswered = 0;
+  nextKey = 1;
+  serial = 0;
+  exited: number | undefined;
+  stops = 0;
+  history: string[] = [];
+
+  constructor(cfg: Config) {
+    this.cfg = cfg;
+    const p = makePolicy(cfg);
+    this.link = new Link(p);
+    this.resolve = createResolver(p);
+  }
+
+  fail(msg: string): never {
+    throw new Error(`${msg}\n  at t=${this.link.t}\n  history (last 30):\n    ${this.history.slice(-30).join('\n    ')}`);
+  }
+
+  get t(): number {
+    return this.link.t;
+  }
+
+  live(): MCall[] {
+    return [...this.calls.values()].filter((c) => c.status === 'live');
+  }
+
+  running(): MCall[] {
+    return this.live().filter((c) => c.dispatchedAt !== undefined);
+  }
+
+  limited(c: MCall): boolean {
+    return this.cfg.heavyLimit && c.tool === 'heavy';
+  }
+
+  fits(c: MCall): boolean {
+    const run = this.running();
+    if (run.length >= this.cfg.maxConcurrency) return false;
+    return !this.limited(c) || run.filter((r) => this.limited(r)).length < 1;
+  }
+
+  deadline(c: MCall): { at: number; kind: 'total' | 'idle'; limit: number } | undefined {
+    let best: { at: number; kind: 'total' | 'idle'; limit: number } | undefined;
+    if (c.rule.totalTimeoutMs > 0) best = { at: c.receivedAt + c.rule.totalTimeoutMs, kind: 'total', limit: c.rule.totalTimeoutMs };
+    if (c.dispatchedAt !== undefined && c.rule.idleTimeoutMs > 0) {
+      const at = (c.lastChildProgressAt ?? c.dispatchedAt) + c.rule.idleTimeoutMs;
+      if (!best || at < best.at) best = { at, kind: 'idle', limit: c.rule.idleTimeoutMs };
+    }
+    return best;
+  }
+
+  // ── steps ──
+
+  run(cmd: Cmd): void {
+    this.history.push(JSON.stringify(cmd));
+    const l = this.link;
+    let step: Step = { k: 'other' };
+    switch (cmd.k) {
+      case 'req': {
+        const clientId = ID_POOL[cmd.id]!;
+        const tool = TOOLS[cmd.tool]!;
+        const method = tool === '(tools/list)' ? 'tools/list' : 'tools/call';
+        const serial = ++this.serial;
+        const token: ProgressToken | undefined = cmd.token ? (serial % 2 ? `tok-${serial}` : serial * 1000) : undefined;
+        const params: JsonObject = method === 'tools/call' ? { name: tool, arguments: { serial } } : { cursor: String(serial) };
+        if (token !== undefined) params._meta = { progressToken: token };
+        if (this.exited !== undefined) {
+          this.rejected++;
+          step = { k: 'req', afterExit: true, clientId };
+        } else {
+          const toolName = method === 'tools/call' ? tool : undefined;
+          const c: MCall = {
+            key: this.nextKey++,
+            serial,
+            clientId,
+            method,
+            tool: toolName,
+            token,
+            rule: this.resolve(method, toolName, 'client'),
+            receivedAt: this.t,
+            status: 'live',
+            cancelSentToChild: false,
+            awaitingTimeoutAnswer: false,
+            awaitingFlushAnswer: false,
+            lastHeardAt: this.t,
+          };
+          this.calls.set(c.key, c);
+          if (token !== undefined) this.byToken.set(token, c);
+          step = { k: 'req', afterExit: false, clientId };
+        }
+        l.client({ jsonrpc: '2.0', id: clientId, method, params });
+        break;
+      }
+      case 'cancel': {
+        const id = cmd.id < ID_POOL.length ? ID_POOL[cmd.id]! : 'no-such-id';
+        const target = this.live().find((c) => sameId(c.clientId, id));
+        step = { k: 'cancel', target, reason: cmd.reason };
+        const wasDispatched = target?.dispatchedAt !== undefined;
+        if (target) target.status = 'cancelled';
+        const params: JsonObject = { requestId: id };
+        if (cmd.reason !== undefined) params.reason = cmd.reason;
+        l.client({ jsonrpc: '2.0', method: 'notifications/cancelled', params });
+        this.absorb(l.take(), step);
+        if (target && wasDispatched && !target.cancelSentToChild) this.fail(`cancel for running key ${target.key} not forwarded to the child`);
+        this.invariants();
+        return;
+      }
+      case 'answer': {
+        const id = this.pickChildId(cmd.pick, cmd.unknown, cmd.live);
+        const c = typeof id === 'number' ? this.calls.get(id) : undefined;
+        const target = c && c.status === 'live' && c.dispatchedAt !== undefined ? c : undefined;
+        step = { k: 'answer', id, target };
+        l.child(cmd.error ? { jsonrpc: '2.0', id, error: { code: -1, message: 'nope', data: { answerFor: id } } } : { jsonrpc: '2.0', id, result: { answerFor: id } });
+        this.absorb(l.take(), step);
+        if (target && target.status !== 'answered' && this.exited === undefined) this.fail(`child answer for live key ${target.key} not delivered`);
+        this.invariants();
+        return;
+      }
+      case 'burst': {
+        const token = this.pickChildId(cmd.pick, false, true);
+        for (const b of cmd.steps) {
+          this.run({ k: 'clock', ms: b.gap });
+          this.run({ k: 'progress', pick: 0, unknown: false, live: true, value: b.value, total: b.total, token: token as number });
+        }
+        return;
+      }
+      case 'progress': {
+        const token: ProgressToken = cmd.token ?? this.pickChildId(cmd.pick, cmd.unknown, cmd.live);
+        const message = `child:${this.history.length}`;
+        const c = typeof token === 'number' ? this.calls.get(token) : undefined;
+        if (this.exited === undefined && c && c.status === 'live' && c.dispatchedAt !== undefined && c.childToken === token) {
+          c.lastChildProgressAt = this.t;
+          c.newestChildMessage = message;
+        }
+        const params: JsonObject = { progressToken: token, progress: cmd.value, message };
+        if (cmd.total !== undefined) params.total = cmd.total;
+        l.child({ jsonrpc: '2.0', method: 'notifications/progress', params });
+        break;
+      }
+      case 'sreq': {
+        if (this.exited !== undefined) return; // a dead child says nothing
+        const n = this.scalls.length + 1;
+        const childId: RequestId = n % 3 === 0 ? `s${n}` : n % 3 === 1 ? n : -n;
+        const method = cmd.elicit ? 'elicitation/create' : 'sampling/createMessage';
+        const sc: SCall = { childId, method, receivedAt: this.t, timeoutMs: cmd.elicit ? 60_000 : 0, status: 'live' };
+        this.scalls.push(sc);
+        l.child({ jsonrpc: '2.0', id: childId, method, params: { n } });
+        this.absorb(l.take(), step);
+        if (sc.upId === undefined) this.fail(`server-to-client request ${String(childId)} not forwarded`);
+        this.invariants();
+        return;
+      }
+      case 'sans': {
+        const ups = this.scalls.filter((c) => c.upId !== undefined);
+        const up = cmd.unknown || ups.length === 0 ? 50_000 + (cmd.pick % 5) : ups[cmd.pick % ups.length]!.upId!;
+        const c = this.scallByUp.get(up);
+        const target = c && c.status === 'live' ? c : undefined;
+        l.client({ jsonrpc: '2.0', id: up, result: { answerTo: up } });
+        this.absorb(l.take(), { k: 'sans', target });
+        if (target && target.status !== 'answered') this.fail(`client answer to server request ${up} not delivered`);
+        this.invariants();
+        return;
+      }
+      case 'scancel': {
+        if (this.exited !== undefined || this.scalls.length === 0) return;
+        const c = this.scalls[cmd.pick % this.scalls.length]!;
+        const target = c.status === 'live' ? c : undefined;
+        l.child({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: c.childId, reason: 'child changed its mind' } });
+        this.absorb(l.take(), { k: 'scancel', target });
+        if (target && target.status !== 'cancelled') this.fail(`child cancel of ${String(c.childId)} not forwarded`);
+        this.invariants();
+        return;
+      }
+      case 'clock':
+        l.advance(cmd.ms);
+        break;
+      case 'exit':
+        if (this.exited === undefined) {
+          this.exited = cmd.code;
+          step = { k: 'exit' };
+          // The child's questions to the client die with it: each gets a cancel upstream
+          // (checked in serverCancelToClient, and below that none is left live).
+        } else {
+          // A second report must be ignored.
+          l.childExit({ code: cmd.code });
+          this.absorb(l.take(), step);
+          return;
+        }
+        l.childExit({ code: cmd.code, stderrTail: ['last words'] });
+        break;
+    }
+    this.absorb(l.take(), step);
+    if (cmd.k === 'exit' && this.live().length) this.fail('child exit left requests unanswered');
+    if (cmd.k === 'exit' && this.scalls.some((sc) => sc.status === 'live' && sc.upId !== undefined)) {
+      this.fail('child exit left a server-to-client request without a cancel to the client');
+    }
+    if (step.k === 'req' && step.afterExit && this.rejectedAnswered !== this.rejected) this.fail('request after exit not answered at once');
+    this.invariants();
+  }
+
+  /** An id (or token) for the child to use: one it is working on, any it was given, or a foreign one. */
+  pickChildId(pick: number, unknown: boolean, live: boolean): RequestId {
+    if (unknown || this.childSeen.length === 0) return pick % 2 ? 10_000 + (pick % 7) : String(pick % 7);
+    const running = this.running();
+    if (live && running.length) return running[pick % running.length]!.key;
+    return this.childSeen[pick % this.childSeen.length]!;
+  }
+
+  // ── outputs ──
+
+  absorb(outs: Stamped[], step: Step): void {
+    for (const { t, out } of outs) {
+      if (out.type === 'log') continue;
+      if (out.type === 'stop') {
+        if (this.exited === undefined) this.fail(`stop without a child exit: ${JSON.stringify(out)}`);
+        if (out.code !== this.exited) this.fail(`stop code ${out.code}, child exited with ${this.exited}`);
+        if (++this.stops > 1) this.fail('more than one stop');
+        continue;
+      }
+      if (out.type !== 'send') this.fail(`unexpected ${out.type} output (restarts and health checks are off)`);
+      if (out.to === 'child') this.toChild(out.msg, t, step);
+      else this.toClient(out.msg, out.origId, t, step);
+    }
+    for (const c of this.calls.values()) {
+      if (c.awaitingTimeoutAnswer) this.fail(`timeout cancel for key ${c.key} without a timeout answer`);
+      if (c.awaitingFlushAnswer) this.fail(`progress for key ${c.key} inside the throttle interval, not followed by its answer`);
+    }
+  }
+
+  toChild(msg: JsonObject, t: number, step: Step): void {
+    if (this.exited !== undefined) this.fail(`sent to the child after it exited: ${JSON.stringify(msg)}`);
+    if ('id' in msg && typeof msg.method === 'string') {
+      const key = msg.id;
+      if (typeof key !== 'number' || !Number.isInteger(key) || key < 1) this.fail(`child id ${JSON.stringify(key)} is not an integer from 1`);
+      if (this.childSeenSet.has(key)) this.fail(`child id ${key} reused`);
+      this.childSeenSet.add(key);
+      this.childSeen.push(key);
+      const c = this.calls.get(key);
+      if (!c) this.fail(`child got key ${key} the model never predicted`);
+      const params = msg.params as JsonObject;
+      const serial = c.method === 'tools/call' ? (params.arguments as JsonObject).serial : Number(params.cursor);
+      if (serial !== c.serial) this.fail(`child key ${key} carries request #${String(serial)}, expected #${c.serial}`);
+      if (c.status !== 'live') this.fail(`child got key ${key}, already ${c.status}`);
+      if (c.dispatchedAt !== undefined) this.fail(`child got key ${key} twice`);
+      // Concurrency: a slot must be free for it, and no older request that fits may still wait (FIFO).
+      if (!this.fits(c)) this.fail(`key ${key} dispatched with ${this.running().length} running (max ${this.cfg.maxConcurrency})`);
+      for (const o of this.live()) {
+        if (o.key < c.key && o.dispatchedAt === undefined && !(this.limited(o) && !this.limited(c))) {
+          this.fail(`key ${key} dispatched before older queued key ${o.key} (FIFO)`);
+        }
+      }
+      c.dispatchedAt = t;
+      const token = (params._meta as JsonObject | undefined)?.progressToken;
+      const wants = c.token !== undefined || c.rule.idleTimeoutMs > 0;
+      if (wants ? token !== key : token !== undefined) this.fail(`child token ${String(token)} for key ${key}, expected ${wants ? key : 'none'}`);
+      if (wants) c.childToken = key;
+      return;
+    }
+    if (msg.method === 'notifications/cancelled') {
+      const p = msg.params as JsonObject;
+      const c = typeof p.requestId === 'number' ? this.calls.get(p.requestId) : undefined;
+      if (!c || c.dispatchedAt === undefined) this.fail(`cancel to child for a request it never saw: ${JSON.stringify(p)}`);
+      if (c.cancelSentToChild) this.fail(`second cancel to the child for key ${c.key}`);
+      c.cancelSentToChild = true;
+      if (step.k === 'cancel' && step.target === c) {
+        if (p.reason !== step.reason) this.fail(`cancel reason ${String(p.reason)}, client said ${String(step.reason)}`);
+        return;
+      }
+      if (c.status !== 'live') this.fail(`cancel to child for key ${c.key}, already ${c.status}`);
+      if (typeof p.reason !== 'string' || !p.reason.startsWith('timed out')) this.fail(`unexplained cancel to child: ${JSON.stringify(p)}`);
+      c.awaitingTimeoutAnswer = true;
+      return;
+    }
+    if ('id' in msg && !('method' in msg)) return this.serverAnswerToChild(msg, t, step);
+    this.fail(`unexpected message to child: ${JSON.stringify(msg)}`);
+  }
+
+  serverAnswerToChild(msg: JsonObject, t: number, step: Step): void {
+    const err = msg.error as { code: number; data?: JsonObject } | undefined;
+    if (err?.code === -32001) {
+      const sc = this.scalls.find((c) => c.status === 'timed out' && !c.childTold && sameId(c.childId, msg.id) && c.receivedAt + c.timeoutMs === t);
+      if (!sc) this.fail(`unexplained timeout error to the child: ${JSON.stringify(msg)}`);
+      if (err.data?.method !== sc.method || err.data.elapsedMs !== sc.timeoutMs) this.fail(`bad server-request timeout error: ${JSON.stringify(msg)}`);
+      sc.childTold = true;
+      return;
+    }
+    const answerTo = (msg.result as JsonObject | undefined)?.answerTo;
+    if (step.k !== 'sans' || !step.target || step.target.upId !== answerTo || !sameId(msg.id, step.target.childId)) {
+      this.fail(`client answer reached the child wrongly: ${JSON.stringify(msg)}`);
+    }
+    step.target.status = 'answered';
+  }
+
+  serverRequestToClient(msg: JsonObject, t: number): void {
+    const up = msg.id;
+    if (typeof up !== 'number') this.fail(`server-to-client request has id ${JSON.stringify(up)}, expected one of mcp-leash's numbers`);
+    if (this.scallByUp.has(up)) this.fail(`server-to-client id ${up} reused`);
+    const n = (msg.params as { n: number }).n;
+    const sc = this.scalls[n - 1];
+    if (!sc || sc.upId !== undefined || sc.method !== msg.method) this.fail(`unexpected server-to-client request: ${JSON.stringify(msg)}`);
+    sc.upId = up;
+    this.scallByUp.set(up, sc);
+    void t;
+  }
+
+  serverCancelToClient(p: JsonObject, t: number, step: Step): void {
+    const sc = typeof p.requestId === 'number' ? this.scallByUp.get(p.requestId) : undefined;
+    if (!sc || sc.status !== 'live') this.fail(`cancel to the client for a request that is not live: ${JSON.stringify(p)}`);
+    if (step.k === 'exit') {
+      if (p.reason !== 'the MCP server exited') this.fail(`exit cancel reason ${String(p.reason)}`);
+      sc.status = 'dropped';
+      return;
+    }
+    if (step.k === 'scancel' && step.target === sc) {
+      if (p.reason !== 'child changed its mind') this.fail(`child's cancel reason lost: ${JSON.stringify(p)}`);
+      sc.status = 'cancelled';
+      return;
+    }
+    if (sc.timeoutMs === 0 || t !== sc.receivedAt + sc.timeoutMs) this.fail(`server-to-client request ${sc.upId} timed out at ${t} (received ${sc.receivedAt}, limit ${sc.timeoutMs})`);
+    if (p.reason !== 'timed out after 1m') this.fail(`timeout reason ${String(p.reason)}`);
+    sc.status = 'timed out';
+  }
+
+  toClient(msg: JsonObject, origId: RequestId | undefined, t: number, step: Step): void {
+    if (msg.method === 'notifications/progress') return this.progressToClient(msg.params as JsonObject, t);
+    if (msg.method === 'notifications/cancelled') return this.serverCancelToClient(msg.params as JsonObject, t, step);
+    if ('id' in msg && typeof msg.method === 'string') return this.serverRequestToClient(msg, t);
+    if (!('id' in msg) || 'method' in msg) this.fail(`unexpected message to client: ${JSON.stringify(msg)}`);
+    const err = msg.error as { code: number; message: string; data?: JsonObject } | undefined;
+    if (origId === undefined) {
+      if (step.k !== 'req' || !step.afterExit || !sameId(msg.id, step.clientId) || err?.code !== -32000) {
+        this.fail(`unattributed response: ${JSON.stringify(msg)}`);
+      }
+      this.rejectedAnswered++;
+      return;
+    }
+    const c = typeof origId === 'number' ? this.calls.get(origId) : undefined;
+    if (!c) this.fail(`response for unknown key ${String(origId)}: ${JSON.stringify(msg)}`);
+    if (c.status !== 'live') this.fail(`response for key ${c.key} which is already ${c.status}: ${JSON.stringify(msg).slice(0, 300)}`);
+    if (!sameId(msg.id, c.clientId)) this.fail(`response for key ${c.key} has id ${JSON.stringify(msg.id)}, client sent ${JSON.stringify(c.clientId)}`);
+    const result = msg.result as JsonObject | undefined;
+    const answerFor = result?.answerFor ?? err?.data?.answerFor;
+    if (answerFor !== undefined) {
+      if (answerFor !== c.key || step.k !== 'answer' || step.target !== c) this.fail(`child answer for ${String(answerFor)} delivered as key ${c.key}`);
+    } else if (err?.code === -32000) {
+      if (this.exited === undefined) this.fail(`-32000 without a child exit for key ${c.key}`);
+    } else {
+      // A timeout: exactly at the deadline, in the right shape.
+      const d = this.deadline(c);
+      if (!d) this.fail(`timeout answer for key ${c.key} which has no limit: ${JSON.stringify(msg)}`);
+      if (t !== d.at) this.fail(`timeout for key ${c.key} at ${t}, deadline ${d.at} (${d.kind})`);
+      if (c.dispatchedAt !== undefined && !c.cancelSentToChild) this.fail(`timeout of running key ${c.key} without a cancel to the child`);
+      if (c.method === 'tools/call' && c.rule.onTimeout === 'result') {
+        const text = (result?.content as Array<{ text: string }> | undefined)?.[0]?.text ?? '';
+        if (result?.isError !== true || !text.includes(`"${c.tool}"`)) this.fail(`bad timeout result: ${JSON.stringify(msg)}`);
+        if (!text.includes(d.kind === 'total' ? 'time limit' : 'no progress')) this.fail(`timeout text does not say ${d.kind}: ${text}`);
+      } else {
+        const data = err?.data;
+        if (err?.code !== -32001 || data?.method !== c.method || data.timeoutMs !== d.limit || data.elapsedMs !== t - c.receivedAt || data.tool !== c.tool) {
+          this.fail(`bad timeout error for key ${c.key} (${d.kind} ${d.limit}): ${JSON.stringify(msg)}`);
+        }
+      }
+    }
+    c.status = 'answered';
+    c.awaitingTimeoutAnswer = false;
+    c.awaitingFlushAnswer = false;
+  }
+
+  progressToClient(p: JsonObject, t: number): void {
+    const token = p.progressToken as ProgressToken;
+    const c = this.byToken.get(token);
+    if (!c) this.fail(`progress with a token the client never sent: ${JSON.stringify(p)}`);
+    if (c.status !== 'live') this.fail(`progress for key ${c.key} after it was ${c.status}: ${JSON.stringify(p)}`);
+    const v = p.progress;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`progress value ${String(v)} is not a finite number`);
+    if (c.lastValue !== undefined && !(v > c.lastValue)) this.fail(`progress for token ${String(token)} went ${c.lastValue} -> ${v}`);
+    if (p.total !== undefined && !(typeof p.total === 'number' && v <= p.total)) this.fail(`progress ${v} above total ${String(p.total)}`);
+    const gap = t - c.lastHeardAt;
+    if (this.cfg.heartbeatMs > 0 && heartbeatFits(c.lastValue, c.lastTotal) && gap > this.cfg.heartbeatMs) this.fail(`token ${String(token)} silent for ${gap}ms (heartbeat ${this.cfg.heartbeatMs})`);
+    const hb = this.cfg.heartbeatMs;
+    const m = p.message;
+    if (typeof m === 'string' && m.startsWith('child:')) {
+      if (m !== c.newestChildMessage) this.fail(`forwarded ${m} for key ${c.key}, newest from the child is ${c.newestChildMessage}`);
+      // Throttle: a forward inside the interval only to flush before the answer, or in place of a due heartbeat.
+      if (c.lastValue !== undefined && gap < this.cfg.progressIntervalMs && !(hb > 0 && gap >= hb)) c.awaitingFlushAnswer = true;
+    } else if (typeof m === 'string' && m.startsWith('mcp-leash:')) {
+      if (hb === 0 || gap < hb) this.fail(`heartbeat after ${gap}ms (heartbeat ${hb})`);
+    } else {
+      this.fail(`progress message neither the child's nor a heartbeat: ${JSON.stringify(p)}`);
+    }
+    c.lastValue = v;
+    // Heartbeats echo the total of the last notification sent (none when it had none).
+    c.lastTotal = typeof p.total === 'number' ? p.total : undefined;
+    c.lastHeardAt = t;
+  }
+
+  // ── after every step ──
+
+  invariants(): void {
+    const live = this.live();
+    for (const c of live) {
+      const d = this.deadline(c);
+      if (d && d.at <= this.t) this.fail(`key ${c.key} missed its ${d.kind} deadline ${d.at}`);
+      if (c.token !== undefined && this.cfg.heartbeatMs > 0 && heartbeatFits(c.lastValue, c.lastTotal) && this.t - c.lastHeardAt >= this.cfg.heartbeatMs) {
+        this.fail(`token ${String(c.token)} silent since ${c.lastHeardAt} (heartbeat ${this.cfg.heartbeatMs})`);
+      }
+    }
+    // Every deadline at or before now has been handled; none is left in the past to spin on.
+    const next = this.link.session.nextDeadline();
+    if (next !== undefined && next <= this.t) this.fail(`nextDeadline ${next} is not after now`);
+    const run = this.running();
+    if (run.length > this.cfg.maxConcurrency) this.fail(`${run.length} running > ${this.cfg.maxConcurrency}`);
+    if (run.filter((c) => this.limited(c)).length > 1) this.fail('per-tool limit exceeded');
+    for (const c of live) if (c.dispatchedAt === undefined && this.fits(c)) this.fail(`key ${c.key} waits in the queue with a free slot`);
+    const slive = this.scalls.filter((c) => c.status === 'live');
+    for (const sc of slive) if (sc.timeoutMs > 0 && sc.receivedAt + sc.timeoutMs <= this.t) this.fail(`server-to-client request ${sc.upId} missed its deadline`);
+    for (const sc of this.scalls) if (sc.status === 'timed out' && !sc.childTold) this.fail(`timed-out server request ${sc.upId} not answered to the child`);
+    if (this.link.session.inFlight !== live.length + slive.length) {
+      this.fail(`session.inFlight ${this.link.session.inFlight}, model ${live.length} + ${slive.length}`);
+    }
+  }
+
+  // ── the end ──
+
+  finish(byExit: boolean): void {
+    if (this.exited === undefined && byExit) this.run({ k: 'exit', code: 1 });
+    for (let round = 0; this.exited === undefined && this.live().length; round++) {
+      if (round > 1000) this.fail('drain does not converge');
+      for (const c of this.running()) {
+        const idx = this.childSeen.indexOf(c.key);
+        this.run({ k: 'answer', pick: idx, unknown: false, live: false, error: false });
+      }
+    }
+    for (const c of this.calls.values()) if (c.status === 'live') this.fail(`key ${c.key} never answered`);
+    // Server-to-client requests: the client answers what is left, or they went with the child.
+    for (const sc of this.scalls) if (sc.status === 'live' && this.exited === undefined) this.run({ k: 'sans', pick: this.scalls.filter((c) => c.upId !== undefined).indexOf(sc), unknown: false });
+    if (this.rejectedAnswered !== this.rejected) this.fail('a request after exit was not answered');
+    expect(this.link.session.inFlight).toBe(0);
+    expect(this.link.session.nextDeadline()).toBeUndefined();
+    this.link.advance(3_600_000);
+    expect(this.link.take().filter((s) => s.out.type !== 'log')).toStrictEqual([]);
+  }
+}
