@@ -349,6 +349,38 @@ export class Session {
     this.#life.concludeExit(exit.code ?? 128 + (exit.signalNumber ?? 0), text);
   }
 
+  // ── what could not be sent ────────────────────────────────────────────────────────────────
+
+  /**
+   * The shell could not encode a message the core asked it to send (JSON.stringify gives up on
+   * a value nested past its recursion limit). Whoever waits for an answer still gets one.
+   */
+  handleUnencodable(out: { to: 'client' | 'child'; msg: JsonObject }, why: string, now: number): void {
+    const { to, msg } = out;
+    const id = msg.id;
+    this.#out.log('error', 'a message could not be encoded and was not sent', { to, method: msg.method as string | undefined, why });
+    if (typeof msg.method === 'string') {
+      if (typeof id !== 'number') return; // a notification: nobody waits for it
+      if (to === 'child') {
+        // A client request the child never got: answer it in the child's place.
+        const call = this.#calls.get(id);
+        if (!call) return;
+        this.#answer(call, errorResponse(call.clientId, ERR.invalidRequest, `Invalid Request: the message could not be forwarded (${why})`), now);
+        this.#finish(call, now);
+      } else {
+        const sc = this.#server.take(id);
+        if (!sc) return;
+        this.#serverTimers.disarm(sc.key);
+        this.#out.send('child', errorResponse(sc.childId, ERR.internal, `Internal error: the request could not be forwarded to the client (${why})`));
+      }
+      return;
+    }
+    // An answer: its request is already finished here, so an error under the same id replaces it.
+    if (typeof id === 'string' || typeof id === 'number') {
+      this.#out.send(to, errorResponse(id, ERR.internal, `Internal error: the answer could not be forwarded (${why})`));
+    }
+  }
+
   // ── time ─────────────────────────────────────────────────────────────────────────────────
 
   handleTimeout(now: number): void {

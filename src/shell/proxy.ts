@@ -10,13 +10,14 @@ import type { Output } from '../core/outputs.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
 import { LineSplitter } from '../wire/line-splitter.js';
-import { decodeLine, encode, oversizeFrame } from '../wire/decode.js';
-import { decodeLongLine, encodeRaw } from '../wire/long-line.js';
-import { spliceText } from '../wire/splice.js';
+import { decodeLine, oversizeFrame } from '../wire/decode.js';
+import { encodeOut } from '../wire/encode-out.js';
+import { decodeLongLine } from '../wire/long-line.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
+import { Valve } from './valve.js';
 
 export interface ProxyOptions {
   command: string;
@@ -42,6 +43,8 @@ type ShutdownCause = 'client-eof' | NodeJS.Signals;
 /** After the child exits, how long its last output may take to arrive through the pipe. */
 const EXIT_WAIT_FOR_STDOUT_MS = 1000;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How much may wait for a child that does not read before the client is no longer read. */
+const CHILD_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 const signalNumber = (sig: string | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
@@ -86,17 +89,36 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const toChild: (string | Buffer)[] = [];
   // Log lines wait until the messages are written: a log line is never in a message's way.
   const logs: Extract<Output, { type: 'log' }>[] = [];
+  const toClientValve = new Valve();
+  const toChildValve = new Valve();
 
   function drain(): void {
-    for (const o of session.poll()) {
+    // Handling an output may produce more (an unencodable message gets an answer instead).
+    for (let batch = session.poll(); batch.length > 0; batch = session.poll()) for (const o of batch) perform(o);
+    flush();
+    alarm.set(session.nextDeadline());
+    if (logs.length) {
+      for (const o of logs) logger[o.level](o.fields ?? {}, o.msg);
+      logs.length = 0;
+    }
+  }
+
+  function perform(o: Output): void {
       switch (o.type) {
         case 'send': {
+          const queue = o.to === 'client' ? toClient : toChild;
+          let encoded: string | Buffer[];
+          try {
+            encoded = encodeOut(o.msg);
+          } catch (err) {
+            // JSON.stringify can only fail on a message nested past its recursion limit.
+            session.handleUnencodable(o, err instanceof Error ? err.message : String(err), now());
+            break;
+          }
           opts.tap?.sent(o.to, o);
           if (debugFrames) logger.debug({ to: o.to, method: o.msg.method, id: o.msg.id as string | number | undefined, origId: o.origId }, 'frame sent');
-          const queue = o.to === 'client' ? toClient : toChild;
-          const raw = encodeRaw(o.msg);
-          if (raw) for (const b of raw) queue.push(b);
-          else queue.push(spliceText(o.msg) ?? encode(o.msg));
+          if (typeof encoded === 'string') queue.push(encoded);
+          else for (const b of encoded) queue.push(b);
           break;
         }
         case 'log':
@@ -112,33 +134,22 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
           kill(o.reason);
           break;
       }
-    }
-    flush();
-    alarm.set(session.nextDeadline());
-    if (logs.length) {
-      for (const o of logs) logger[o.level](o.fields ?? {}, o.msg);
-      logs.length = 0;
-    }
   }
 
   function flush(): void {
     if (toClient.length) {
       // A slow client slows the child down: stop reading the child until the client catches up.
-      if (!clientGone && !writeQueued(stdout, toClient) && child) {
-        const c = child;
-        c.stdout.pause();
-        stdout.once('drain', () => c.stdout.resume());
-      }
+      if (!clientGone && !writeQueued(stdout, toClient) && child) toClientValve.hold(child.stdout, stdout);
     }
     toClient.length = 0;
     if (toChild.length) {
       const c = child;
       const ok = c && !c.hasExited() && c.stdin.writable ? writeQueued(c.stdin, toChild) : true;
       toChild.length = 0;
-      if (c && !ok) {
-        stdin.pause();
-        c.stdin.once('drain', () => stdin.resume());
-      }
+      // A slow child slows the client down: stop reading the client until the child catches up.
+      // A small backlog is kept first, so that a client closing its end while the child is stuck
+      // is still seen (a paused stdin cannot see EOF) unless it had sent more than the backlog.
+      if (c && !ok && c.stdin.writableLength >= CHILD_BACKLOG_BYTES) toChildValve.hold(stdin, c.stdin);
     }
   }
 
@@ -216,6 +227,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     });
     c.stdin.on('error', (err) => logger.debug({ err: err.message }, 'writing to the child failed (it is probably exiting)'));
     void c.exited.then(async (info) => {
+      // A dead child never drains: the client must not stay unread waiting for it.
+      if (c === child) toChildValve.open();
       // Output written just before exit may still be in the pipe: read it before failing requests.
       await Promise.race([stdoutClosed, new Promise((r) => setTimeout(r, EXIT_WAIT_FOR_STDOUT_MS))]);
       if (shuttingDown || c !== child) return; // an exit we asked for; shutdown() decides the code

@@ -196,18 +196,19 @@ describe('backpressure: known bugs (minimal reproductions)', () => {
     const lines: Array<{ id?: unknown; error?: { code: number } }> = [];
     readLines(proc, (l) => lines.push(JSON.parse(l.toString('utf8'))));
     initialize(proc);
-    const data = 'y'.repeat(256 * 1024);
+    // More than mcp-leash's backlog for a child that does not read (4 MiB) and the pipes hold.
+    const data = 'y'.repeat(1024 * 1024);
     for (let i = 0; i < 8; i++) send(proc, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'sink', arguments: { data } } });
     const childPid = await waitFor(() => (existsSync(stall) ? Number(readFileSync(stall, 'utf8')) || undefined : undefined), 10_000, 'the child to stall');
     // A stalled child never reads its stdin, so it would not notice mcp-leash's end: clean-up kills it.
     trackPid(childPid);
     trackGroup(childPid);
-    // 2 MB sent; mcp-leash stopped reading us (if it read on, it would hold it all and our buffer would empty).
+    // 8 MB sent; mcp-leash stopped reading us (if it read on, it would hold it all and our buffer would empty).
     await waitFor(() => proc.stdin!.writableLength > 0, 10_000, 'mcp-leash to stop reading the client');
     return { proc, childPid, lines, stderr: () => err, dir };
   }
 
-  it.fails('bug 4: after a restart of a child that had stopped reading, mcp-leash reads the client again', async () => {
+  it('bug 4: after a restart of a child that had stopped reading, mcp-leash reads the client again', async () => {
     const config = join(tmpDir('mcp-leash-bp-'), 'leash.json');
     writeFileSync(config, JSON.stringify({ restart: { policy: 'on-failure', maxRestarts: 5, window: '1m', initialBackoff: '50ms' } }));
     const s = await stallTheChild(['--config', config]);
@@ -218,6 +219,8 @@ describe('backpressure: known bugs (minimal reproductions)', () => {
     await waitFor(() => s.lines.some((m) => m.id === 'after-restart'), 4_000, 'the ping after the restart to be answered');
   }, 30_000);
 
+  // Known limitation (README): past the backlog mcp-leash must stop reading the client, and a
+  // paused stdin cannot see EOF. SDK clients SIGTERM 2 s after closing, which ends it.
   it.fails('bug 5: a client that closes stdin while the child is not reading still gets the shutdown ladder', async () => {
     const config = join(tmpDir('mcp-leash-bp-'), 'leash.json');
     writeFileSync(config, JSON.stringify({ shutdown: { stdinGrace: '200ms', termGrace: '200ms' } }));
@@ -228,7 +231,23 @@ describe('backpressure: known bugs (minimal reproductions)', () => {
     await waitFor(() => !isAlive(s.proc.pid!) && !isAlive(s.childPid), 3_000, 'mcp-leash and the stalled child to be gone');
   }, 30_000);
 
-  it.fails('bug 6: a slow client plus heartbeats does not pile up drain listeners (MaxListenersExceededWarning on stderr)', async () => {
+  it('bug 5, mitigated: a client that sent less than the backlog and closes stdin while the child is not reading gets the ladder', async () => {
+    const config = join(tmpDir('mcp-leash-bp-'), 'leash.json');
+    writeFileSync(config, JSON.stringify({ shutdown: { stdinGrace: '200ms', termGrace: '200ms' } }));
+    const dir = tmpDir('mcp-leash-stall-');
+    const stall = join(dir, 'stalled.pid');
+    const proc = startLeash(['--stall-once', stall], ['--config', config], () => undefined);
+    initialize(proc);
+    const data = 'y'.repeat(256 * 1024);
+    for (let i = 0; i < 8; i++) send(proc, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'sink', arguments: { data } } });
+    const childPid = await waitFor(() => (existsSync(stall) ? Number(readFileSync(stall, 'utf8')) || undefined : undefined), 10_000, 'the child to stall');
+    trackPid(childPid);
+    trackGroup(childPid);
+    proc.stdin!.end();
+    await waitFor(() => !isAlive(proc.pid!) && !isAlive(childPid), 10_000, 'mcp-leash and the stalled child to be gone');
+  }, 30_000);
+
+  it('bug 6: a slow client plus heartbeats does not pile up drain listeners (MaxListenersExceededWarning on stderr)', async () => {
     // Every flush() whose write returns false adds another stdout.once('drain'); while the client
     // does not read, each heartbeat adds one. Harmless in memory (all go at the next drain), but
     // Node prints a MaxListenersExceededWarning into the host's log.

@@ -132,7 +132,7 @@ describe('wire fuzz, process level', () => {
     }
   });
 
-  it.fails('bug 1, through the real process: one line nested 10,000 deep does not kill mcp-leash', async () => {
+  it('bug 1, through the real process: one line nested 10,000 deep does not kill mcp-leash', async () => {
     const c = startRawProxy({ leashArgs: ['--log-level', 'error'] });
     try {
       await c.initialize();

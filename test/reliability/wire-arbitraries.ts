@@ -15,8 +15,8 @@ export type Side = 'client' | 'child';
  * is fixed, and the fuzz covers that shape again.
  */
 export const FIXED = {
-  /** Bug 1: a message nested deeper than JSON.stringify's recursion limit kills mcp-leash. */
-  deepNestingInMessages: process.env.FUZZ_DEEP === '1',
+  /** Bug 1 (fixed): a message nested deeper than JSON.stringify's recursion limit killed mcp-leash. */
+  deepNestingInMessages: true,
   /** Bug 2 (fixed): responses with both result and error, or a malformed error, passed through. */
   responseShapes: true,
   /** Bug 3 (fixed): notifications with non-structured params (null, 5, "x") were forwarded. */

@@ -185,15 +185,25 @@ export class WireRig {
   }
 
   drain(): this {
-    for (const o of this.session.poll()) {
-      if (o.type !== 'send') {
-        this.others.push(o);
-        continue;
+    // As the shell's drain(): a message that cannot be encoded goes back to the core, whose
+    // replacement outputs come in the next poll.
+    for (let batch = this.session.poll(); batch.length > 0; batch = this.session.poll()) {
+      for (const o of batch) {
+        if (o.type !== 'send') {
+          this.others.push(o);
+          continue;
+        }
+        let encoded: { bytes: Buffer; how: 'raw' | 'splice' | 'stringify' };
+        try {
+          encoded = encodeLikeTheShell(o.msg);
+        } catch (err) {
+          this.session.handleUnencodable(o, err instanceof Error ? err.message : String(err), this.t);
+          continue;
+        }
+        this.how[encoded.how]++;
+        const msg = checkLine(encoded.bytes, o.to, o.msg);
+        this.written.push({ to: o.to, text: encoded.bytes.toString('utf8'), msg, t: this.t });
       }
-      const { bytes, how } = encodeLikeTheShell(o.msg); // a throw here is a crash of mcp-leash
-      this.how[how]++;
-      const msg = checkLine(bytes, o.to, o.msg);
-      this.written.push({ to: o.to, text: bytes.toString('utf8'), msg, t: this.t });
     }
     return this;
   }
