@@ -4,6 +4,7 @@
 import type { ResolvedRule } from '../policy/types.js';
 import type { JsonObject, ProgressToken, RequestId } from './message.js';
 import type { ProgressState } from './progress.js';
+import { RecentKeys } from './recent-keys.js';
 
 export type CallState = 'queued' | 'running';
 
@@ -57,7 +58,7 @@ export class ClientCalls {
   #nextKey = 1;
   #running = 0;
   #runningByLimit = new Map<string, number>();
-  #recent = new Set<number>();
+  #recent = new RecentKeys(RECENT);
   readonly maxConcurrency: number;
 
   constructor(maxConcurrency: number) {
@@ -152,7 +153,6 @@ export class ClientCalls {
     this.#byKey.delete(call.key);
     this.forgetClientId(call);
     this.#recent.add(call.key);
-    if (this.#recent.size > RECENT) this.#recent.delete(this.#recent.values().next().value!);
     if (call.state === 'queued') {
       const i = this.#queue.indexOf(call);
       if (i >= 0) this.#queue.splice(i, 1);

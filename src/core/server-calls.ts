@@ -3,6 +3,7 @@
 
 import type { ResolvedRule } from '../policy/types.js';
 import type { RequestId } from './message.js';
+import { RecentKeys } from './recent-keys.js';
 
 export interface ServerCall {
   key: number;
@@ -17,7 +18,7 @@ const RECENT = 1024;
 export class ServerCalls {
   #byKey = new Map<number, ServerCall>();
   #byChildId = new Map<RequestId, number>();
-  #recent = new Set<number>();
+  #recent = new RecentKeys(RECENT);
   #nextKey = 1;
 
   get size(): number {
@@ -41,7 +42,6 @@ export class ServerCalls {
     this.#byKey.delete(key);
     if (this.#byChildId.get(sc.childId) === key) this.#byChildId.delete(sc.childId);
     this.#recent.add(key);
-    if (this.#recent.size > RECENT) this.#recent.delete(this.#recent.values().next().value!);
     return sc;
   }
 

@@ -41,7 +41,20 @@ export function createResolver(policy: Policy): Resolver {
   const toolRules = compiled.filter((c) => c.tool);
   const methodRules = compiled.filter((c) => !c.tool && c.method);
 
+  // Called once per request with few distinct inputs: resolve each once. The rules returned are
+  // shared between calls, so nothing may change them (nothing does).
+  const cache = new Map<string, ResolvedRule>();
   return (method, tool, from) => {
+    const key = `${from}\0${method}\0${tool === undefined ? '-' : `+${tool}`}`;
+    let rule = cache.get(key);
+    if (rule === undefined) {
+      rule = resolve(method, tool, from);
+      if (cache.size < 1024) cache.set(key, rule);
+    }
+    return rule;
+  };
+
+  function resolve(method: string, tool: string | undefined, from: Direction): ResolvedRule {
     const chain: CompiledRule[] = [];
     if (from === 'client' && method === 'tools/call' && tool !== undefined) {
       const hits = toolRules.filter((c) => c.tool!.test(tool)).map((c) => ({ g: c.tool!, c }));
@@ -86,5 +99,5 @@ export function createResolver(policy: Policy): Resolver {
     }
     out.from.push('defaults');
     return out;
-  };
+  }
 }
