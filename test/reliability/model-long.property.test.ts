@@ -1,5 +1,5 @@
 // The core against its reference model over long random runs (issue 7): the same model and
-// commands as test/core/interleavings.property.test.ts (copied into ./core-model.ts), but long-lived
+// commands as test/core/interleavings.property.test.ts (test/core/model.ts), but long-lived
 // sessions: no child exit in the middle of a run, so hundreds of steps pile up requests in flight,
 // reused ids, deep queues, overlapping timeouts, heartbeats and server-to-client requests. The
 // model checks, after every output and every step: exactly one answer per request unless
@@ -12,7 +12,7 @@
 
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { cmdArb, configArb, Model, type Cmd } from './core-model.js';
+import { cmdArb, configArb, Model, type Cmd } from '../core/model.js';
 
 const SEED = Number(process.env.MODEL_SEED ?? 4242);
 const RUNS = Number(process.env.MODEL_RUNS ?? 100);

@@ -1,9 +1,6 @@
-// A verbatim copy of the reference model in test/core/interleavings.property.test.ts (everything
-// above its describe block), with exports added, so that the long-run variant in
-// test/reliability/model-long.property.test.ts can drive the same model without editing that file.
-// Keep the two in step: better, the lead moves the model here (or exports it there) and has the
-// existing test import it. Only change from the original: `export` on Config, Cmd, cmdArb,
-// configArb, Model; and the import of link.js points at test/core.
+// The reference model of what the client must see, shared by the core's property tests:
+// test/core/interleavings.property.test.ts (short runs, child exits included) and
+// test/reliability/model-long.property.test.ts (long-lived sessions).
 //
 // Property test: random interleavings of client requests and cancels, child answers and progress
 // (single or in bursts), server-to-client requests with their answers and cancels, clock jumps and
@@ -30,7 +27,7 @@ import { expect } from 'vitest';
 import type { JsonObject, ProgressToken, RequestId } from '../../src/core/message.js';
 import { createResolver } from '../../src/policy/resolve.js';
 import type { Policy, ResolvedRule } from '../../src/policy/types.js';
-import { Link, policy, type Stamped } from '../core/link.js';
+import { Link, policy, type Stamped } from './link.js';
 
 // ── the world ──────────────────────────────────────────────────────────────────────────────
 
