@@ -7,4 +7,4 @@ import { renderJsonSchema } from './json-schema.js';
 // Both src/config and dist/config sit two levels below the package root.
 const target = fileURLToPath(new URL('../../schema/leash.schema.json', import.meta.url));
 writeFileSync(target, renderJsonSchema());
-process.stdout.write(`wrote ${target}\n`);
+process.stderr.write(`wrote ${target}\n`);

@@ -16,8 +16,12 @@
 // Anything else (requests, notifications, batches, a line the skim finds broken, a duplicate key)
 // is joined and goes through decodeLine like any short line, with the same results and errors.
 //
-// What the skim does not check (escapes and control characters inside strings, UTF-8) is not
-// checked for these lines: such a line is forwarded as it came rather than refused.
+// Bytes re-sent as they came must be what every JSON parser reads the same way, as mcp-leash
+// did. So the skim also refuses what only a full parse would see (a raw control character, a bad
+// escape, bytes that are not UTF-8; a tab or CR between tokens too, to keep it cheap), and a
+// duplicate top-level key is refused here: such a line takes the ordinary path, where JSON.parse
+// refuses it or it is re-serialised. (Duplicate keys inside nested objects are passed on, as on
+// the short path: JSON.parse keeps the last, the bytes hold both.)
 
 import { peek, type JsonObject } from '../core/message.js';
 import type { Frame } from '../core/session.js';
@@ -56,7 +60,9 @@ export function decodeLongLine(pieces: Buffer[], bytes: number, skim: SkimResult
 function plainResponse(pieces: Buffer[], members: Member[], end: number, fromChild: boolean): Frame | undefined {
   const byKey = new Map<string, Member>();
   for (const m of members) {
-    // Duplicate keys: let JSON.parse decide which wins. "__proto__" would not be set as a key here.
+    // Duplicate keys (the skim decodes escaped keys, so "\u0069d" is "id"): the bytes would hold
+    // both, and parsers differ on which wins; the ordinary path re-serialises what JSON.parse kept.
+    // "__proto__" would not be set as a key here.
     if (byKey.has(m.key) || m.key === '__proto__') return undefined;
     byKey.set(m.key, m);
   }
@@ -129,7 +135,8 @@ function byteAt(pieces: Buffer[], offset: number): number | undefined {
 /**
  * An object that parses bytes [start, end) of the line the first time anything looks at it, and
  * then behaves as the parsed object. Copying the message that holds it (`{ ...msg }`) does not
- * look at it. Should the parse fail (a fault the skim does not see), it is an empty object.
+ * look at it. Should the parse fail (the skim checks what JSON.parse would refuse, so this is
+ * not expected), it is an empty object.
  */
 function lazyObject(pieces: Buffer[], start: number, end: number): JsonObject {
   let value: JsonObject | undefined;

@@ -2,13 +2,21 @@
 //
 // It checks the structure (brackets, commas, colons, keys, number and literal tokens, strings
 // closed) and records where each top-level member's value starts and ends, so a message's id can
-// be read and replaced without parsing or copying the rest. It does not look inside strings
-// beyond finding where they end: escape sequences and control characters there are not checked,
-// and neither is UTF-8. Text runs are skipped with Buffer.indexOf, so a long string costs one
-// native search per quote it contains; bytes outside strings are looked at one by one.
+// be read and replaced without parsing or copying the rest. Text runs are skipped with
+// Buffer.indexOf, so a long string costs one native search per quote it contains; bytes outside
+// strings are looked at one by one.
+//
+// It also checks, piece by piece, what a full parse would refuse inside strings, so that a line
+// it passes can be forwarded as it came (long-line.ts): the bytes are UTF-8 (isUtf8 per piece,
+// with a character cut between two pieces checked on its own), and no control character and no
+// bad escape is in a string (content-scan.ts). A tab, LF or CR between tokens is legal JSON but
+// refused here too (the ordinary path parses it): only trailing whitespace may hold them.
 //
 // Pieces are fed in order as they arrive (feed), and end() says what was seen. It never throws
 // on bad input: the first problem is kept and everything after it is ignored.
+
+import { isUtf8 } from 'node:buffer';
+import { scanner, type ScanState } from './content-scan.js';
 
 /** One member of the top-level object: its key and the byte range of its value in the line. */
 export interface Member {
@@ -26,6 +34,11 @@ export type SkimResult =
 
 const QUOTE = 34;
 const BACKSLASH = 92;
+
+/** Length of the UTF-8 sequence a lead byte starts (bytes that cannot lead count as 1). */
+function sequenceLength(b: number): number {
+  return b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+}
 
 // What the next significant byte outside a string may be.
 const enum Expect {
@@ -64,9 +77,15 @@ export class Skim {
   #member: Member | undefined; // the top-level member whose value is being read
   #failed: { at: number; problem: string } | undefined;
   #end = 0;
+  // Content checks (see the top of the file).
+  #escape = -1; // an escape cut by a piece's end (see ScanState)
+  #utf8Cut: Buffer | undefined; // the first bytes of a UTF-8 character cut by a piece's end
+  #whitespaceAt = -1; // line offset of the first tab, CR or LF (legal only between tokens)
+  #scan: ScanState = { escape: -1, whitespace: -1 };
 
   feed(piece: Buffer): void {
     if (this.#failed) return;
+    if (!this.#content(piece)) return;
     let i = 0;
     const n = piece.length;
     while (i < n) {
@@ -112,6 +131,11 @@ export class Skim {
       if (!this.#failed && (this.#inString || this.#expect !== Expect.Nothing)) {
         this.#fail(this.#offset, this.#inString ? 'unterminated string' : 'unexpected end of line');
       }
+      if (this.#escape >= 0) this.#fail(this.#offset, 'unterminated escape');
+      if (this.#utf8Cut) this.#fail(this.#offset - this.#utf8Cut.length, 'not UTF-8 (a character cut short)');
+      // A tab, CR or LF after the object is trailing whitespace; before its end, it is in a
+      // string (refused by JSON) or between tokens (legal, but left to the ordinary path).
+      if (this.#whitespaceAt >= 0 && this.#whitespaceAt < this.#end) this.#fail(this.#whitespaceAt, 'control character (tab, CR or LF) before the end of the object');
     }
     if (this.#failed) return { ok: false, ...this.#failed };
     return { ok: true, members: this.#members, end: this.#end };
@@ -120,6 +144,49 @@ export class Skim {
   #fail(at: number, problem: string): false {
     this.#failed ??= { at, problem };
     return false;
+  }
+
+  /**
+   * What only a full parse would otherwise see, for one piece (at line offset this.#offset):
+   * UTF-8, escapes, control characters. False (and failed) at the first fault.
+   */
+  #content(piece: Buffer): boolean {
+    const at = this.#offset;
+    const n = piece.length;
+    // Control characters and escapes. Outside strings the structure refuses all control
+    // characters but tab, LF and CR, which end() places (trailing whitespace or not).
+    const fault = scanner()(piece, this.#escape, this.#scan);
+    if (fault >= 0) {
+      const b = piece[fault]!;
+      return this.#fail(at + fault, b < 0x20 ? `control character 0x${b.toString(16).padStart(2, '0')} in a string` : 'bad escape');
+    }
+    this.#escape = this.#scan.escape;
+    if (this.#whitespaceAt < 0 && this.#scan.whitespace >= 0) this.#whitespaceAt = at + this.#scan.whitespace;
+    // UTF-8: a character cut by the previous piece's end is completed from this one's start.
+    let from = 0;
+    if (this.#utf8Cut) {
+      const cut = this.#utf8Cut;
+      const need = sequenceLength(cut[0]!) - cut.length;
+      if (n < need) {
+        this.#utf8Cut = Buffer.concat([cut, piece]);
+        return true;
+      }
+      this.#utf8Cut = undefined;
+      if (!isUtf8(Buffer.concat([cut, piece.subarray(0, need)]))) return this.#fail(at - cut.length, 'not UTF-8');
+      from = need;
+    }
+    let to = n;
+    for (let k = n - 1; k >= from && k >= n - 3; k--) {
+      const b = piece[k]!;
+      if (b < 0x80) break;
+      if (b >= 0xc0) {
+        if (k + sequenceLength(b) > n) to = k;
+        break;
+      }
+    }
+    if (!isUtf8(piece.subarray(from, to))) return this.#fail(at + from, 'not UTF-8');
+    if (to < n) this.#utf8Cut = Buffer.from(piece.subarray(to));
+    return true;
   }
 
   /** Scans a string from `i`; returns the index after its closing quote, or -1 at the piece's end. */

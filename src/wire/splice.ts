@@ -9,6 +9,13 @@
 // returns undefined and the caller stringifies as before. (Requests whose progress token is
 // rewritten are left to JSON.stringify: editing two places measured slower than re-serialising.)
 //
+// A text is re-used only if its top-level keys are unique. JSON.parse keeps the last of duplicate
+// keys, other parsers the first (or refuse the text): re-sending `{"id":0,...,"id":"x"}` with one
+// id rewritten, or `{"method":"a",...,"method":"b"}` as it came, would let the peer read another
+// message than the one mcp-leash read. The check counts the text's top-level members (one pass
+// over the structure, strings skipped with indexOf; cheaper than JSON.stringify) and compares
+// them with the parsed object's keys. Duplicates inside nested objects are not looked for.
+//
 // This relies on the core never mutating a message it received (it copies with spread).
 
 import type { JsonObject } from '../core/message.js';
@@ -18,6 +25,8 @@ export const TEXT = Symbol('mcp-leash.text');
 interface Kept {
   msg: JsonObject;
   text: string;
+  /** The text's top-level keys are all different (worked out when first needed). */
+  unique?: boolean;
 }
 
 /** Remembers the text a decoded message came in. */
@@ -31,7 +40,7 @@ export function spliceText(out: JsonObject): string | undefined {
   if (kept === undefined) return undefined;
   const orig = kept.msg;
   const text = kept.text;
-  if (out === orig) return `${text}\n`;
+  if (out === orig) return uniqueKeys(kept) ? `${text}\n` : undefined;
   let n = 0;
   for (const k in out) {
     n++;
@@ -43,9 +52,54 @@ export function spliceText(out: JsonObject): string | undefined {
   const was = orig.id;
   if (m !== n || !isPlainId(id) || !isPlainId(was)) return undefined;
   const end = topLevelIdEnd(text, was);
-  if (end === undefined) return undefined;
+  if (end === undefined || !uniqueKeys(kept)) return undefined;
   const start = end - idLength(text, end);
   return `${text.slice(0, start)}${JSON.stringify(id)}${text.slice(end)}\n`;
+}
+
+/** The kept text has as many top-level members as the parsed message has keys: none twice. */
+function uniqueKeys(kept: Kept): boolean {
+  if (kept.unique === undefined) {
+    let keys = 0;
+    for (const _ in kept.msg) keys++;
+    kept.unique = memberCount(kept.text) === keys;
+  }
+  return kept.unique;
+}
+
+/**
+ * Number of members of the top-level object in `text`, a JSON object JSON.parse accepted: the
+ * commas at depth 1, plus one unless it is empty. Strings are skipped with indexOf.
+ */
+export function memberCount(text: string): number {
+  let depth = 0;
+  let commas = 0;
+  let empty = true;
+  for (let i = text.indexOf('{'); i >= 0 && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      if (depth === 1) empty = false;
+      i = stringEnd(text, i);
+    } else if (c === 123 || c === 91) {
+      depth++;
+    } else if (c === 125 || c === 93) {
+      if (--depth === 0) break;
+    } else if (c === 44 && depth === 1) {
+      commas++;
+    }
+  }
+  return empty ? 0 : commas + 1;
+}
+
+/** Index of the quote closing the string whose opening quote is at `open` (text is valid JSON). */
+function stringEnd(text: string, open: number): number {
+  let q = text.indexOf('"', open + 1);
+  for (; q !== -1; q = text.indexOf('"', q + 1)) {
+    let k = q - 1;
+    while (text.charCodeAt(k) === 92) k--;
+    if ((q - k) % 2 === 1) return q; // an even number of backslashes before it: not escaped
+  }
+  return text.length;
 }
 
 function isPlainId(v: unknown): v is string | number {

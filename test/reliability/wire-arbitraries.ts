@@ -21,10 +21,10 @@ export const FIXED = {
   responseShapes: true,
   /** Bug 3 (fixed): notifications with non-structured params (null, 5, "x") were forwarded. */
   notificationParams: true,
-  /** Bug 7: re-sending a message from its text (splice.ts) passes duplicate keys on, a duplicated id included. */
-  duplicateKeys: process.env.FUZZ_DUPLICATES === '1',
-  /** Bug 8: a long response whose result holds a bad escape, a control character or bad UTF-8 is forwarded raw. */
-  longLineContent: process.env.FUZZ_LONG_JUNK === '1',
+  /** Bug 7 (fixed): re-sending a message from its text (splice.ts) passed duplicate keys on, a duplicated id included. */
+  duplicateKeys: true,
+  /** Bug 8 (fixed): a long response whose result held a bad escape, a control character or bad UTF-8 was forwarded raw. */
+  longLineContent: true,
 };
 
 // ── raw JSON values ──────────────────────────────────────────────────────────────────────────

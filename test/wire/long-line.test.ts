@@ -124,6 +124,73 @@ describe('long lines: everything else takes the ordinary path, with the ordinary
   });
 });
 
+// Bug 8: a long response whose strings hold what JSON.parse refuses (a raw control character, a
+// bad escape) or bytes that are not UTF-8 was re-sent as it came, and the client could not parse
+// it. Now the skim refuses it and the line takes the ordinary path: refused as JSON, or decoded
+// with U+FFFD and re-serialised.
+describe('long lines: content only a full parse would refuse is never re-sent raw', () => {
+  /** Decodes `bytes` as the shell does, cut into `chunk`-sized pieces, long-line threshold 1 byte. */
+  function decodeBytes(bytes: Buffer, chunk: number): Frame | undefined {
+    let frame: Frame | undefined;
+    const s = new LineSplitter(
+      Infinity,
+      {
+        line: (b) => (frame = decodeLine(b, true)),
+        oversize: () => {
+          throw new Error('oversize');
+        },
+        longLine: (pieces, n, skim) => (frame = decodeLongLine(pieces, n, skim, true)),
+      },
+      1,
+    );
+    const all = Buffer.concat([bytes, Buffer.from('\n')]);
+    for (let i = 0; i < all.length; i += chunk) s.push(all.subarray(i, i + chunk));
+    return frame;
+  }
+  const response = (junk: Buffer, size: number) =>
+    Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"'), Buffer.alloc(size, 'z'), junk, Buffer.alloc(size, 'z'), Buffer.from('"}]}}')]);
+
+  const junk: Array<[string, Buffer]> = [
+    ['a raw 0x01', Buffer.from([0x01])],
+    ['a raw NUL', Buffer.from([0x00])],
+    ['a raw tab', Buffer.from([0x09])],
+    ['an invalid escape', Buffer.from('\\x')],
+    ['a cut \\u escape', Buffer.from('\\u12')],
+    ['0xff 0xfe', Buffer.from([0xff, 0xfe])],
+    ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80])],
+    ['a lone 2-byte lead', Buffer.from([0xc3])],
+  ];
+  for (const [name, j] of junk) {
+    for (const size of [10, 70 * 1024]) {
+      it(`${name} in a ${size < 1000 ? 'short' : 'lazy (64 KB+)'} result: the same frame as the ordinary path, and not re-sent raw`, () => {
+        const bytes = response(j, size);
+        const short = decodeLine(bytes, true);
+        for (const chunk of [1, 3, 7, 4096, bytes.length + 1]) {
+          if (size > 1000 && chunk < 7) continue; // slow, and the cuts that matter are covered by the short case
+          const frame = decodeBytes(bytes, chunk);
+          expect(frame?.kind).toBe(short?.kind);
+          if (frame && 'msg' in frame) {
+            expect(encodeRaw(withId(frame.msg, 9))).toBeUndefined();
+            expect(JSON.stringify(frame.msg)).toBe(JSON.stringify((short as { msg: JsonObject }).msg));
+          } else {
+            expect(frame).toMatchObject({ kind: 'unparsable', problem: 'json' });
+          }
+        }
+      });
+    }
+  }
+
+  it('the same response without the junk is still re-sent raw (the fast path is kept)', () => {
+    for (const size of [10, 70 * 1024]) {
+      const bytes = response(Buffer.from('é\\n\\"\\u00e9😀'), size);
+      for (const chunk of [7, 4096]) {
+        const frame = decodeBytes(bytes, chunk) as { msg: JsonObject };
+        expect(bytesOf(encodeRaw(withId(frame.msg, 9)))).toBe(`${bytes.toString('utf8').replace('"id":2', '"id":9')}\n`);
+      }
+    }
+  });
+});
+
 describe('long lines: property', () => {
   it('any response, cut anywhere, re-encoded with any id, equals the ordinary encoding', () => {
     const id = fc.oneof(fc.integer(), fc.string());

@@ -2,6 +2,7 @@
 // way the line is cut into pieces, and which broken lines it refuses.
 
 import fc from 'fast-check';
+import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { Skim, skimPieces, type SkimResult } from '../../src/wire/skim.js';
 
@@ -124,9 +125,133 @@ describe('Skim: lines that are not one JSON object are refused', () => {
     it(`valid JSON that is not an object: ${name}`, () => expect(skimText(text!).ok).toBe(false));
   }
 
-  it('what the skim does not check: escapes and control characters inside strings', () => {
-    // Documented limits: such a long line is forwarded as it came (see long-line.ts).
-    expect(skimText('{"a":"\\q"}').ok).toBe(true);
-    expect(skimText('{"a":"\u0001"}').ok).toBe(true);
+});
+
+// What a full parse would refuse inside strings (bug 8): a long line the skim passes is forwarded
+// as it came, so the skim must refuse it too, wherever the pieces are cut.
+describe('Skim: content that only a full parse would see is refused', () => {
+  /** Every way of cutting `bytes` in two or three pieces around `near` (every way if short). */
+  function everyCut(bytes: Buffer, near = 0, span = bytes.length): Buffer[][] {
+    const out: Buffer[][] = [[bytes]];
+    const lo = Math.max(0, near - 8);
+    const hi = Math.min(bytes.length, near + span);
+    for (let i = lo; i <= hi; i++) {
+      out.push([bytes.subarray(0, i), bytes.subarray(i)]);
+      for (let j = i; j <= Math.min(hi, i + 4); j++) out.push([bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)]);
+    }
+    return out;
+  }
+  const line = (inner: Buffer | string) => Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"result":{"text":"ab'), Buffer.from(inner), Buffer.from('xy"}}')]);
+  /** What the skim must agree with: JSON.parse refuses the text, or it is not UTF-8. */
+  const fullParseRefuses = (bytes: Buffer): boolean => {
+    if (!isUtf8(bytes)) return true;
+    try {
+      JSON.parse(bytes.toString('utf8'));
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const AT = Buffer.byteLength('{"jsonrpc":"2.0","id":1,"result":{"text":"ab');
+
+  const bad: Array<[string, Buffer | string]> = [
+    ['an unknown escape', '\\q'],
+    ['\\x', '\\x'],
+    ['an escaped backslash, then an unknown escape', '\\\\\\q'],
+    ['\\u with 2 hex digits', '\\u12'],
+    ['\\u with a non-hex digit', '\\u12g4'],
+    ['\\U (upper case)', '\\U1234'],
+    ['a raw 0x01', Buffer.from([1])],
+    ['a raw NUL', Buffer.from([0])],
+    ['a raw 0x1f', Buffer.from([0x1f])],
+    ['a raw tab in a string', Buffer.from([9])],
+    ['a raw CR in a string', Buffer.from([13])],
+    ['a raw LF in a string', Buffer.from([10])],
+    ['0xff', Buffer.from([0xff])],
+    ['a lone continuation byte', Buffer.from([0x80])],
+    ['an overlong NUL', Buffer.from([0xc0, 0x80])],
+    ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80])],
+    ['past U+10FFFF', Buffer.from([0xf4, 0x90, 0x80, 0x80])],
+    ['a character cut short', Buffer.from([0xe2, 0x82])],
+    ['a 4-byte lead followed by ASCII', Buffer.from([0xf0, 0x41, 0x41, 0x41])],
+  ];
+  for (const [name, inner] of bad) {
+    it(`${name}, cut anywhere`, () => {
+      const bytes = line(inner);
+      expect(fullParseRefuses(bytes)).toBe(true);
+      for (const pieces of everyCut(bytes, AT, 12)) expect(skimPieces(pieces).ok, JSON.stringify(pieces.map((p) => p.toString('latin1')))).toBe(false);
+    });
+  }
+
+  it('a character cut short at the very end of the line', () => {
+    expect(skimPieces([Buffer.from('{"a":"x"}'), Buffer.from([0xe2])]).ok).toBe(false);
+  });
+
+  const good: Array<[string, string]> = [
+    ['every escape JSON has', '\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\\uDE00 \\uABCD'],
+    ['runs of backslashes', '\\\\\\\\\\"\\\\'],
+    ['a lone surrogate escape (JSON allows it)', '\\ud800'],
+    ['2, 3 and 4-byte characters', 'é€😀日本'],
+    ['U+FFFF and U+10FFFF', '\uffff\u{10ffff}'],
+  ];
+  for (const [name, inner] of good) {
+    it(`${name}: passes, cut anywhere`, () => {
+      const bytes = line(inner);
+      expect(fullParseRefuses(bytes)).toBe(false);
+      for (const pieces of everyCut(bytes, AT, Buffer.byteLength(inner) + 8)) expect(skimPieces(pieces).ok, JSON.stringify(pieces.map((p) => p.toString('latin1')))).toBe(true);
+    });
+  }
+
+  it('one byte at a time', () => {
+    const bytes = line('é\\u00e9\\n😀');
+    const pieces = [...bytes].map((b) => Buffer.from([b]));
+    expect(skimPieces(pieces).ok).toBe(true);
+    const broken = line('é\\u00g9');
+    expect(skimPieces([...broken].map((b) => Buffer.from([b]))).ok).toBe(false);
+  });
+
+  it('tab, CR and LF: fine after the object, refused before its end (the ordinary path parses them)', () => {
+    expect(skimText('{"id":1}\t\r \r')).toMatchObject({ ok: true, end: 8 });
+    expect(skimText('{"id":1,\t"result":{}}').ok).toBe(false);
+    expect(skimText('{"id":1,"result":{}\r}').ok).toBe(false);
+    expect(skimPieces([Buffer.from('{"id":1,"result":{}}'), Buffer.from('\r')]).ok).toBe(true);
+  });
+
+  it('property: junk put anywhere inside a string of a valid object is refused, however the line is cut', () => {
+    const junk = fc.constantFrom(
+      Buffer.from([0x01]),
+      Buffer.from([0x1f]),
+      Buffer.from('\\x'),
+      Buffer.from('\\u12'),
+      Buffer.from('\\u12"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from([0xc3]),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.nat(), junk, cuts, (text, where, j, at) => {
+        const head = Buffer.from(`{"jsonrpc":"2.0","id":1,"result":{"text":`);
+        // Between two code points of the string (escapes kept whole).
+        const chars = [...text];
+        const k = where % (chars.length + 1);
+        const before = Buffer.from(JSON.stringify(chars.slice(0, k).join('')).slice(0, -1));
+        const after = Buffer.from(`${JSON.stringify(chars.slice(k).join('')).slice(1)}}}`);
+        const bytes = Buffer.concat([head, before, j, after]);
+        expect(fullParseRefuses(bytes)).toBe(true);
+        expect(skimPieces(cut(bytes, at)).ok).toBe(false);
+      }),
+      { seed: Number(process.env.WIRE_SEED ?? 42), numRuns: 300 },
+    );
+  });
+
+  it('property: any JSON.stringify output passes, however it is cut (strings of any code points)', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.oneof(fc.string({ unit: 'binary' }), fc.jsonValue())), cuts, (obj, at) => {
+        const text = JSON.stringify(obj);
+        const r = skimText(text, at);
+        expect(r.ok).toBe(true);
+      }),
+      { seed: Number(process.env.WIRE_SEED ?? 42), numRuns: 300 },
+    );
   });
 });

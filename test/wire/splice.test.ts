@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { withId, withIdAndToken, type JsonObject } from '../../src/core/message.js';
 import { decodeLine, encode } from '../../src/wire/decode.js';
-import { spliceText } from '../../src/wire/splice.js';
+import { memberCount, spliceText } from '../../src/wire/splice.js';
 
 const SEED = Number(process.env.WIRE_SEED ?? 42);
 
@@ -67,6 +67,80 @@ describe('spliceText: the id written into the text the message came in', () => {
     const m = msgOf('{"id":1,"result":{}}', true);
     expect(m.jsonrpc).toBe('2.0');
     expect(spliceText(withId(m, 2))).toBeUndefined();
+  });
+});
+
+// Bug 7: JSON.parse keeps the last of duplicate keys, other parsers the first (or refuse the
+// line). A text with a top-level key twice was re-sent as it came (or with one of two ids
+// rewritten), so the peer could read another message than mcp-leash did.
+describe('spliceText: a text with a top-level key twice is never re-used', () => {
+  it('a request with its id twice: not spliced (one id rewritten, the other left in place)', () => {
+    const m = msgOf('{"jsonrpc":"2.0","id":0,"method":"tools/call","params":{"name":"echo"},"id":"x"}', false);
+    expect(m.id).toBe('x');
+    expect(spliceText(withIdAndToken(m, 3))).toBeUndefined();
+    const n = msgOf('{"jsonrpc":"2.0","id":"x","method":"ping","id":5}', false);
+    expect(spliceText(withId(n, 3))).toBeUndefined();
+  });
+
+  it('a message sent on unchanged with its method twice is not its own text', () => {
+    const m = msgOf('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2},"method":"foo/bar"}', false);
+    expect(m.method).toBe('foo/bar');
+    expect(spliceText(m)).toBeUndefined();
+  });
+
+  it('any key twice, spelled the same or with escapes, spaced or not', () => {
+    for (const t of [
+      '{"jsonrpc":"2.0","id":1,"result":{"a":1},"result":{"b":2}}',
+      '{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m"},"error":{"code":2,"message":"n"}}',
+      '{"jsonrpc":"2.0","jsonrpc":"2.0","id":1,"result":{}}',
+      '{"jsonrpc":"2.0","id":1,"result":{},"x":1,"x":2}',
+      '{"jsonrpc":"2.0","\\u0069d":0,"result":{},"id":1}',
+      '{"jsonrpc":"2.0","id":1,"result":{},"i\\u0064":1}',
+      '{"result":{}, "jsonrpc":"2.0", "id" :0 , "id":1}',
+      '{"jsonrpc":"2.0","id":1,"result":{},"__proto__":{},"__proto__":{"a":1}}',
+    ]) {
+      const m = msgOf(t);
+      expect(spliceText(m), t).toBeUndefined();
+      expect(spliceText(withId(m, 2)), t).toBeUndefined();
+    }
+  });
+
+  it('what looks like keys inside strings and nested objects does not stop a splice', () => {
+    const t = '{"jsonrpc":"2.0","id":1,"result":{"id":1,"text":"a,\\"id\\":2,}{[\\\\","x":[{"id":3},"]"]}}';
+    const m = msgOf(t);
+    expect(spliceText(m)).toBe(`${t}\n`);
+    expect(spliceText(withId(m, 'q'))).toBe(`${t.replace('"id":1,"result"', '"id":"q","result"')}\n`);
+  });
+});
+
+describe('memberCount: the top-level members of a JSON object text', () => {
+  it('counts what JSON.parse reads, whatever the object and spacing', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.jsonValue()), fc.boolean(), (obj, spaced) => {
+        const text = spaced ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
+        expect(memberCount(text)).toBe(Object.keys(JSON.parse(text) as object).length);
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
+  it('counts a duplicated member twice', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }), fc.nat(), fc.jsonValue(), (obj, pick, again) => {
+        const keys = Object.keys(obj);
+        const key = keys[pick % keys.length]!;
+        const text = `${JSON.stringify(obj).slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(again)}}`;
+        expect(memberCount(text)).toBe(keys.length + 1);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it('edges: empty, leading spaces, nothing but nesting', () => {
+    expect(memberCount('{}')).toBe(0);
+    expect(memberCount(' \t{ } ')).toBe(0);
+    expect(memberCount('{"a":{"b":{"c":[1,2,{"d":"}"}]}}}')).toBe(1);
+    expect(memberCount('{"\\\\":"\\\\","b":"\\","}')).toBe(2);
   });
 });
 
