@@ -196,7 +196,7 @@ describe('backpressure: known bugs (minimal reproductions)', () => {
     const lines: Array<{ id?: unknown; error?: { code: number } }> = [];
     readLines(proc, (l) => lines.push(JSON.parse(l.toString('utf8'))));
     initialize(proc);
-    // More than mcp-leash's backlog for a child that does not read (4 MiB) and the pipes hold.
+    // More than mcp-leash's backlog for a child that does not read (1 MiB) and the pipes hold.
     const data = 'y'.repeat(1024 * 1024);
     for (let i = 0; i < 8; i++) send(proc, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'sink', arguments: { data } } });
     const childPid = await waitFor(() => (existsSync(stall) ? Number(readFileSync(stall, 'utf8')) || undefined : undefined), 10_000, 'the child to stall');
@@ -238,8 +238,9 @@ describe('backpressure: known bugs (minimal reproductions)', () => {
     const stall = join(dir, 'stalled.pid');
     const proc = startLeash(['--stall-once', stall], ['--config', config], () => undefined);
     initialize(proc);
+    // 768 KB: under mcp-leash's backlog for a child that does not read (1 MiB).
     const data = 'y'.repeat(256 * 1024);
-    for (let i = 0; i < 8; i++) send(proc, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'sink', arguments: { data } } });
+    for (let i = 0; i < 3; i++) send(proc, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'sink', arguments: { data } } });
     const childPid = await waitFor(() => (existsSync(stall) ? Number(readFileSync(stall, 'utf8')) || undefined : undefined), 10_000, 'the child to stall');
     trackPid(childPid);
     trackGroup(childPid);
