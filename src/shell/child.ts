@@ -4,11 +4,10 @@
 // Process groups are what make "no orphans" possible: `npx`, `uvx` and shell wrappers start the
 // real server as their own child, so signalling only the direct child leaves the server running.
 // On POSIX the child leads a new group (detached) and we signal the whole group (-pid).
-// Windows has no process groups: there `taskkill /T /F` ends the tree (execa's cross-spawn has
-// already resolved `npx.cmd`-style shims), and every signal is a forced kill.
+// Windows has no process groups: there `taskkill /T /F` ends the tree (execa, used on Windows
+// only, has already resolved `npx.cmd`-style shims), and every signal is a forced kill.
 
-import { execa, type ResultPromise } from 'execa';
-import { spawn as spawnProcess } from 'node:child_process';
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 const isWindows = process.platform === 'win32';
@@ -31,6 +30,60 @@ export interface Child {
   groupAlive(): boolean;
 }
 
+interface Started {
+  proc: ChildProcess;
+  /** Settles on 'spawn' or 'error'; listeners are attached in the tick the process was created. */
+  spawned: Promise<void>;
+  exited: Promise<ChildExitInfo>;
+  exitInfo(): ChildExitInfo | undefined;
+}
+
+/**
+ * Attaches the life-cycle listeners at once: 'spawn' and 'error' are emitted on the next tick,
+ * before any await could let a later listener see them.
+ */
+function watch(proc: ChildProcess, command: string): Started {
+  let info: ChildExitInfo | undefined;
+  const exited = new Promise<ChildExitInfo>((resolve) => {
+    proc.once('exit', (code, signal) => {
+      info = { code, signal };
+      resolve(info);
+    });
+  });
+  const spawned = new Promise<void>((resolve, reject) => {
+    proc.once('spawn', () => resolve());
+    proc.once('error', (err: NodeJS.ErrnoException) => reject(new SpawnError(command, err.code ?? 'UNKNOWN', err)));
+  });
+  return { proc, spawned, exited, exitInfo: () => info };
+}
+
+/**
+ * On POSIX a plain spawn with detached: true is all that is needed, and it spares every start the
+ * ~70 ms of loading execa. On Windows execa (cross-spawn inside) resolves `npx.cmd`-style shims
+ * and PATHEXT the way a user expects, so it is loaded there, and only there.
+ */
+async function start(command: string, args: string[], cwd: string): Promise<Started> {
+  if (!isWindows) {
+    return watch(spawnProcess(command, args, { cwd, env: process.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] }), command);
+  }
+  const { execa } = await import('execa');
+  const sub = execa(command, args, {
+    cwd,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    cleanup: false, // we own the shutdown ladder; execa's cleanup would only kill the direct child
+    windowsHide: true,
+  });
+  // With reject:false execa's promise never throws; the handler keeps it from ever being unhandled.
+  sub.catch(() => undefined);
+  // Returned inside an object: execa's subprocess is also a promise, which an async function
+  // would otherwise wait for (until the process ends).
+  return watch(sub, command);
+}
+
 export class SpawnError extends Error {
   readonly code: string;
   constructor(command: string, code: string, cause: unknown) {
@@ -46,33 +99,8 @@ export class SpawnError extends Error {
 }
 
 export async function spawnChild(command: string, args: string[], cwd = process.cwd()): Promise<Child> {
-  const sub: ResultPromise = execa(command, args, {
-    cwd,
-    env: process.env,
-    extendEnv: false,
-    detached: !isWindows,
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: false, // we own the shutdown ladder; execa's cleanup would only kill the direct child
-    windowsHide: true,
-  });
-  let exitInfo: ChildExitInfo | undefined;
-  const exited = new Promise<ChildExitInfo>((resolve) => {
-    sub.once('exit', (code, signal) => {
-      exitInfo = { code, signal };
-      resolve(exitInfo);
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    sub.once('spawn', () => resolve());
-    sub.once('error', (err: NodeJS.ErrnoException) => reject(new SpawnError(command, err.code ?? 'UNKNOWN', err)));
-  });
-  // execa's promise settles when the process ends; with reject:false it never throws, but keep
-  // an explicit handler so an unexpected rejection can never become an unhandled one.
-  sub.catch(() => undefined);
+  const { proc: sub, spawned, exited, exitInfo } = await start(command, args, cwd);
+  await spawned;
   const pid = sub.pid!;
   return {
     pid,
@@ -80,7 +108,7 @@ export async function spawnChild(command: string, args: string[], cwd = process.
     stdout: sub.stdout!,
     stderr: sub.stderr!,
     exited,
-    hasExited: () => exitInfo !== undefined,
+    hasExited: () => exitInfo() !== undefined,
     signalGroup(signal) {
       if (isWindows) {
         spawnProcess('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
@@ -93,7 +121,7 @@ export async function spawnChild(command: string, args: string[], cwd = process.
       }
     },
     groupAlive() {
-      if (isWindows) return exitInfo === undefined;
+      if (isWindows) return exitInfo() === undefined;
       try {
         process.kill(-pid, 0);
         return true;
