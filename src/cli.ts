@@ -6,6 +6,7 @@ import { ConfigError } from './config/errors.js';
 import { HELP_TEXT } from './config/help.js';
 import { explainTool, policyToConfig } from './config/print.js';
 import { createLogger } from './log.js';
+import { printForPerson, protocolOut } from './stdout.js';
 import { runReport } from './report/index.js';
 import { runProxy } from './shell/proxy.js';
 import { TraceWriter } from './trace/writer.js';
@@ -20,14 +21,14 @@ export async function main(argv: string[]): Promise<void> {
   const code = await run(argv);
   process.exitCode = code;
   // stdout is the protocol link: wait until what we wrote has been handed to the OS.
-  if (process.stdout.writableLength > 0) await new Promise((r) => process.stdout.once('drain', r));
+  if (protocolOut.writableLength > 0) await new Promise((r) => protocolOut.once('drain', r));
   process.exit(code);
 }
 
 export async function run(argv: string[]): Promise<number> {
   // `mcp-leash report FILE`: a subcommand, not a server command (run a server named "report"
   // with `mcp-leash -- report`).
-  if (argv[0] === 'report') return runReport(argv.slice(1));
+  if (argv[0] === 'report') return runReport(argv.slice(1), { stdout: { write: printForPerson }, stderr: process.stderr });
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -40,11 +41,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (parsed.kind === 'help') {
     // No protocol session runs with --help or --version, so stdout is free for a person to pipe.
-    process.stdout.write(HELP_TEXT);
+    printForPerson(HELP_TEXT);
     return 0;
   }
   if (parsed.kind === 'version') {
-    process.stdout.write(`${version()}\n`);
+    printForPerson(`${version()}\n`);
     return 0;
   }
   if (parsed.printConfig || parsed.explainTool !== undefined) {
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     const text = parsed.explainTool !== undefined
       ? explainTool(policy, parsed.explainTool)
       : JSON.stringify(policyToConfig(policy, { logLevel, logFile, trace }), null, 2);
-    process.stdout.write(`${text}\n`);
+    printForPerson(`${text}\n`);
     return 0;
   }
   let trace: TraceWriter | undefined;

@@ -24,7 +24,7 @@ export interface ReportIo {
   stderr: { write(s: string): unknown };
 }
 
-export function runReport(argv: string[], io: ReportIo = process): number {
+export function runReport(argv: string[], io: ReportIo): number {
   let file: string | undefined;
   let html: string | undefined;
   for (let i = 0; i < argv.length; i++) {

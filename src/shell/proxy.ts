@@ -18,6 +18,7 @@ import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
 import { Valve } from './valve.js';
+import { protocolOut } from '../stdout.js';
 
 export interface ProxyOptions {
   command: string;
@@ -54,7 +55,7 @@ const signalNumber = (sig: string | null): number => (sig ? (osConstants.signals
 export async function runProxy(opts: ProxyOptions): Promise<number> {
   const { policy, logger } = opts;
   const stdin = opts.stdin ?? process.stdin;
-  const stdout = opts.stdout ?? process.stdout;
+  const stdout = opts.stdout ?? protocolOut;
   const stderr = opts.stderr ?? process.stderr;
 
   // The first child is started before anything is read, so a bad command fails fast with 127.
