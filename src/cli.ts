@@ -1,7 +1,7 @@
 // Command line: argv -> options -> the shell; outcomes -> exit codes. Tests import main() too.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from './config/args.js';
+import { parseArgv, type ConfigLoader } from './config/args.js';
 import { ConfigError } from './config/errors.js';
 import { HELP_TEXT } from './config/help.js';
 import { explainTool, policyToConfig } from './config/print.js';
@@ -31,7 +31,11 @@ export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'report') return runReport(argv.slice(1), { stdout: { write: printForPerson }, stderr: process.stderr });
   let parsed;
   try {
-    parsed = parseArgs(argv);
+    // The config schema (zod) is loaded only when a config file may be read: a superset test, since
+    // an argument after the server command may also say --config.
+    const mentionsConfig = argv.some((a) => a === '--config' || a.startsWith('--config='));
+    const load: ConfigLoader | undefined = mentionsConfig ? (await import('./config/load.js')).loadConfigFile : undefined;
+    parsed = parseArgv(argv, process.cwd(), load);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

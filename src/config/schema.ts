@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { globError } from '../policy/glob.js';
 import { DURATION_PATTERN, MAX_DURATION_MS, durationProblem, parseDuration, show } from './duration.js';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from './log-levels.js';
+
+export { LOG_LEVELS, type LogLevel };
 
 /** One message for every way a duration can be wrong, whichever branch of the union zod tried. */
 const durationError = (issue: { input?: unknown }): string =>

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, type ParsedArgs } from '../../src/config/args.js';
+import { parseArgs, type ParsedArgs } from '../../src/config/parse-args.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
 

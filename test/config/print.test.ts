@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/config/args.js';
+import { parseArgs } from '../../src/config/parse-args.js';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { explainTool, policyToConfig } from '../../src/config/print.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
