@@ -56,7 +56,9 @@ describe('bench smoke (BENCH_QUICK=1)', () => {
           expect(typeof m.median[s], `${key} / ${s}`).toBe('number');
           expect(m.samples[s].length, `${key} / ${s}`).toBeGreaterThan(0);
         }
-        expect(m.ratioToRelay.relay).toBe(1);
+        // A ratio needs a relay figure above zero; quick mode's tiny samples can round one to 0.
+        if (m.median.relay > 0) expect(m.ratioToRelay.relay, key).toBe(1);
+        else expect(m.ratioToRelay.relay, key).toBeNull();
       }
       expect(r.targets.map((t: { metric: string }) => t.metric)).toContain('cancelP99Us');
       for (const t of r.targets) expect(typeof t.met).toBe('boolean');

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 // LEASH_DIST points at another build (a straw man, or a patched copy), like LEASH_E2E_BIN does for the e2e suite.
 const dist = process.env.LEASH_DIST ? pathToFileURL(`${resolve(process.env.LEASH_DIST)}/`) : new URL('../../dist/', import.meta.url);
-const { parseArgs } = await import(new URL('config/args.js', dist).href);
+const { parseArgs } = await import(new URL('config/parse-args.js', dist).href);
 const { createLogger } = await import(new URL('log.js', dist).href);
 const { runProxy } = await import(new URL('shell/proxy.js', dist).href);
 
