@@ -219,18 +219,10 @@ describe('backpressure: known bugs (minimal reproductions)', () => {
     await waitFor(() => s.lines.some((m) => m.id === 'after-restart'), 4_000, 'the ping after the restart to be answered');
   }, 30_000);
 
-  // Known limitation (README): past the backlog mcp-leash must stop reading the client, and a
-  // paused stdin cannot see EOF. SDK clients SIGTERM 2 s after closing, which ends it.
-  it.fails('bug 5: a client that closes stdin while the child is not reading still gets the shutdown ladder', async () => {
-    const config = join(tmpDir('mcp-leash-bp-'), 'leash.json');
-    writeFileSync(config, JSON.stringify({ shutdown: { stdinGrace: '200ms', termGrace: '200ms' } }));
-    const s = await stallTheChild(['--config', config]);
-    s.proc.stdin!.destroy(); // the client goes away (what is still buffered in its pipe is lost)
-    // With stdin paused, mcp-leash never sees the EOF: no ladder, mcp-leash and the child stay.
-    // (SDK clients also send SIGTERM 2 s after closing, which does end it; a plain pipe close does not.)
-    await waitFor(() => !isAlive(s.proc.pid!) && !isAlive(s.childPid), 3_000, 'mcp-leash and the stalled child to be gone');
-  }, 30_000);
-
+  // Known limitation (README, "The server process"): past the backlog mcp-leash must stop reading
+  // the client, and a paused stdin cannot see EOF. It was pinned as it.fails, but whether it shows
+  // depends on how much the pipes had taken when the child stalled, so the pin was flaky; the
+  // case mcp-leash does handle is pinned here instead.
   it('bug 5, mitigated: a client that sent less than the backlog and closes stdin while the child is not reading gets the ladder', async () => {
     const config = join(tmpDir('mcp-leash-bp-'), 'leash.json');
     writeFileSync(config, JSON.stringify({ shutdown: { stdinGrace: '200ms', termGrace: '200ms' } }));
