@@ -56,17 +56,4 @@ export function parseDuration(text: string | number): number {
   return toMs(text)!;
 }
 
-/** The shortest exact spelling of a duration: 0 -> "off", 90_000 -> "1m30s", 1_500 -> "1s500ms". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`not a duration: ${ms}`);
-  let rest = Math.round(ms);
-  if (rest === 0) return 'off';
-  let out = '';
-  for (const unit of ['h', 'm', 's', 'ms']) {
-    const size = UNIT_MS[unit]!;
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return out;
-}
+export { formatDuration } from '../policy/format-duration.js';

@@ -4,7 +4,8 @@
 import type { ClientCall } from './client-calls.js';
 import { ERR } from './errors.js';
 import { errorResponse, type JsonObject } from './message.js';
-import { formatLimit, toolTimeoutText, type TimeoutKind } from './texts.js';
+import { formatDuration } from '../policy/format-duration.js';
+import { toolTimeoutText, type TimeoutKind } from './texts.js';
 
 /** The earliest moment anything about this call may be due: timeouts, heartbeat, throttle flush. */
 export function wakeAt(call: ClientCall, progressIntervalMs: number): number {
@@ -41,5 +42,5 @@ export function timeoutResponse(call: ClientCall, kind: TimeoutKind, limitMs: nu
   }
   const data: JsonObject = { method: call.method, timeoutMs: limitMs, elapsedMs, kind };
   if (call.tool !== undefined) data.tool = call.tool;
-  return errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatLimit(limitMs)})`, data);
+  return errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatDuration(limitMs)})`, data);
 }

@@ -1,7 +1,9 @@
 // The table of child-to-client requests in flight (sampling, elicitation, roots, ping), keyed by
-// the id mcp-leash gave the client. The child's own ids are kept to answer it exactly.
+// the id mcp-leash gave the client. The child's own ids are kept to answer it exactly. The table
+// owns their timeouts too, so that whatever removes a call also disarms its timer.
 
 import type { ResolvedRule } from '../policy/types.js';
+import { DeadlineQueue } from './deadlines.js';
 import type { RequestId } from './message.js';
 import { RecentKeys } from './recent-keys.js';
 
@@ -20,6 +22,7 @@ export class ServerCalls {
   #byChildId = new Map<RequestId, number>();
   #recent = new RecentKeys(RECENT);
   #nextKey = 1;
+  #deadlines = new DeadlineQueue<number>();
 
   get size(): number {
     return this.#byKey.size;
@@ -29,6 +32,8 @@ export class ServerCalls {
     const sc: ServerCall = { key: this.#nextKey++, childId, method, rule, receivedAt: now };
     this.#byKey.set(sc.key, sc);
     this.#byChildId.set(childId, sc.key);
+    // Only a rule that names the method times a server-to-client request (a person may be typing).
+    if (rule.totalTimeoutMs > 0) this.#deadlines.arm(sc.key, now + rule.totalTimeoutMs);
     return sc;
   }
 
@@ -40,6 +45,7 @@ export class ServerCalls {
     const sc = this.#byKey.get(key);
     if (!sc) return undefined;
     this.#byKey.delete(key);
+    this.#deadlines.disarm(key);
     if (this.#byChildId.get(sc.childId) === key) this.#byChildId.delete(sc.childId);
     this.#recent.add(key);
     return sc;
@@ -48,6 +54,21 @@ export class ServerCalls {
   takeByChildId(childId: RequestId): ServerCall | undefined {
     const key = this.#byChildId.get(childId);
     return key === undefined ? undefined : this.take(key);
+  }
+
+  /** Earliest timeout of a call in flight. */
+  nextDeadline(): number | undefined {
+    return this.#deadlines.next();
+  }
+
+  /** Takes out the calls whose total timeout has passed at `now`. */
+  takeExpired(now: number): ServerCall[] {
+    const out: ServerCall[] = [];
+    for (const key of this.#deadlines.popDue(now)) {
+      const sc = this.#byKey.get(key);
+      if (sc && now >= sc.receivedAt + sc.rule.totalTimeoutMs) out.push(this.take(key)!);
+    }
+    return out;
   }
 
   wasRecent(key: number): boolean {

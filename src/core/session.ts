@@ -46,7 +46,7 @@ import {
 import { Outbox } from './outbox.js';
 import type { Output } from './outputs.js';
 import { heartbeatParams, markSent, newProgress, shapeChildProgress } from './progress.js';
-import { ServerCalls } from './server-calls.js';
+import { ServerCalls, type ServerCall } from './server-calls.js';
 import { TaskBridge } from './task-bridge.js';
 import { cancelReason, childExitText, heartbeatText, type TimeoutKind } from './texts.js';
 
@@ -83,7 +83,6 @@ export class Session {
   #calls: ClientCalls;
   #server = new ServerCalls();
   #timers = new DeadlineQueue<number>();
-  #serverTimers = new DeadlineQueue<number>();
   #life: Lifecycle;
   #tasks: TaskBridge;
 
@@ -117,7 +116,7 @@ export class Session {
   nextDeadline(): number | undefined {
     const at = Math.min(
       this.#timers.next() ?? Infinity,
-      this.#serverTimers.next() ?? Infinity,
+      this.#server.nextDeadline() ?? Infinity,
       this.#life.nextDeadline() ?? Infinity,
       this.#tasks.nextDeadline() ?? Infinity,
     );
@@ -217,7 +216,6 @@ export class Session {
       this.#out.log(level, 'client answered a request that is not in flight; dropped', { id });
       return;
     }
-    this.#serverTimers.disarm(sc.key);
     if (this.#life.up) this.#out.send('child', withId(msg, sc.childId), id);
   }
 
@@ -255,7 +253,6 @@ export class Session {
   #childRequest(id: RequestId, method: string, msg: JsonObject, now: number): void {
     const rule = this.#resolve(method, undefined, 'child');
     const sc = this.#server.add(id, method, rule, now);
-    if (rule.totalTimeoutMs > 0) this.#serverTimers.arm(sc.key, now + rule.totalTimeoutMs);
     this.#out.send('client', withId(msg, sc.key), id);
   }
 
@@ -269,7 +266,6 @@ export class Session {
       this.#out.log('debug', 'child cancelled a request that is not in flight; ignored', { requestId: childId as RequestId });
       return;
     }
-    this.#serverTimers.disarm(sc.key);
     this.#out.log('info', 'server-to-client request cancelled by child', { method: sc.method });
     this.#out.send('client', { ...msg, params: { ...params, requestId: sc.key } }, sc.childId);
   }
@@ -342,7 +338,6 @@ export class Session {
     }
     // The child's own open requests (sampling, elicitation) die with it: tell the client to stop.
     for (const sc of this.#server.clear()) {
-      this.#serverTimers.disarm(sc.key);
       this.#out.send('client', notification('notifications/cancelled', { requestId: sc.key, reason: 'the MCP server exited' }), sc.childId);
     }
     this.#out.log(exit.code === 0 && !restarting ? 'info' : 'warn', 'child exited', { ...data, failedRequests: failed.length });
@@ -370,7 +365,6 @@ export class Session {
       } else {
         const sc = this.#server.take(id);
         if (!sc) return;
-        this.#serverTimers.disarm(sc.key);
         this.#out.send('child', errorResponse(sc.childId, ERR.internal, `Internal error: the request could not be forwarded to the client (${why})`));
       }
       return;
@@ -386,20 +380,17 @@ export class Session {
   handleTimeout(now: number): void {
     this.#life.tick(now);
     this.#tasks.expire(now);
-    for (const key of this.#serverTimers.popDue(now)) this.#serverTimeout(key, now);
+    for (const sc of this.#server.takeExpired(now)) this.#serverTimeout(sc, now);
     for (const key of this.#timers.popDue(now)) {
       const call = this.#calls.get(key);
       if (call) this.#wake(call, now);
     }
   }
 
-  #serverTimeout(key: number, now: number): void {
-    const sc = this.#server.get(key);
-    if (!sc || now < sc.receivedAt + sc.rule.totalTimeoutMs) return;
-    this.#server.take(key);
+  #serverTimeout(sc: ServerCall, now: number): void {
     const limit = sc.rule.totalTimeoutMs;
     this.#out.log('info', 'server-to-client request timed out', { method: sc.method, timeoutMs: limit });
-    this.#out.send('client', notification('notifications/cancelled', { requestId: key, reason: cancelReason('total', limit) }));
+    this.#out.send('client', notification('notifications/cancelled', { requestId: sc.key, reason: cancelReason('total', limit) }));
     const data = { method: sc.method, timeoutMs: limit, elapsedMs: Math.round(now - sc.receivedAt) };
     this.#out.send('child', errorResponse(sc.childId, ERR.timedOut, 'Request timed out', data));
   }
@@ -428,9 +419,7 @@ export class Session {
   #timeout(call: ClientCall, kind: TimeoutKind, limitMs: number, now: number): void {
     const elapsedMs = Math.round(now - call.receivedAt);
     this.#out.log('info', 'request timed out', { method: call.method, tool: call.tool, kind, timeoutMs: limitMs, elapsedMs, state: call.state });
-    if (call.state === 'running') {
-      this.#out.send('child', notification('notifications/cancelled', { requestId: call.key, reason: cancelReason(kind, limitMs) }));
-    }
+    this.#cancelAtChild(call, cancelReason(kind, limitMs));
     this.#answer(call, timeoutResponse(call, kind, limitMs, elapsedMs), now);
     this.#finish(call, now);
     if (call.method === 'initialize') {
@@ -474,8 +463,13 @@ export class Session {
   #cancelTaskCall(key: number, now: number): void {
     const call = this.#calls.get(key);
     if (!call) return;
-    if (call.state === 'running') this.#out.send('child', notification('notifications/cancelled', { requestId: call.key, reason: 'task cancelled by the client' }));
+    this.#cancelAtChild(call, 'task cancelled by the client');
     this.#finish(call, now);
+  }
+
+  /** Tells the child to stop a call mcp-leash ended on its own; a queued call it never saw. */
+  #cancelAtChild(call: ClientCall, reason: string): void {
+    if (call.state === 'running') this.#out.send('child', notification('notifications/cancelled', { requestId: call.key, reason }));
   }
 
   #arm(call: ClientCall): void {

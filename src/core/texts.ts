@@ -1,19 +1,6 @@
 // Every sentence mcp-leash says to a client or a model, in one place so that they stay consistent.
 
-/** A configured limit, exactly as set: 1500 -> "1s500ms", 90000 -> "1m30s". */
-export function formatLimit(ms: number): string {
-  if (ms <= 0) return 'off';
-  const parts: string[] = [];
-  let rest = Math.round(ms);
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  if (rest > 0) parts.push(`${rest}ms`);
-  return parts.join('');
-}
+import { formatDuration } from '../policy/format-duration.js';
 
 /** A measured span, rounded for people: 40213 -> "40s", 312000 -> "5m12s". */
 export function formatMs(ms: number): string {
@@ -37,16 +24,16 @@ export function what(method: string, tool: string | undefined): string {
 /** Reason sent to the child in notifications/cancelled. */
 export function cancelReason(kind: TimeoutKind, limitMs: number): string {
   return kind === 'total'
-    ? `timed out after ${formatLimit(limitMs)}`
-    : `timed out: no progress for ${formatLimit(limitMs)}`;
+    ? `timed out after ${formatDuration(limitMs)}`
+    : `timed out: no progress for ${formatDuration(limitMs)}`;
 }
 
 /** Text of the isError tool result a model reads when a tool call timed out. */
 export function toolTimeoutText(tool: string, kind: TimeoutKind, limitMs: number, elapsedMs: number): string {
   const why =
     kind === 'total'
-      ? `did not finish within its time limit of ${formatLimit(limitMs)}`
-      : `reported no progress for ${formatLimit(limitMs)} (its idle limit), ${formatMs(elapsedMs)} after it was called`;
+      ? `did not finish within its time limit of ${formatDuration(limitMs)}`
+      : `reported no progress for ${formatDuration(limitMs)} (its idle limit), ${formatMs(elapsedMs)} after it was called`;
   return (
     `The tool "${tool}" ${why}, so mcp-leash stopped it and cancelled the call on the server. ` +
     `No result is available. You may retry with a smaller or simpler request, or ask the user to raise ` +
@@ -79,5 +66,5 @@ export function childExitText(code: number | null, signal: string | null, stderr
 }
 
 export function giveUpText(restarts: number, windowMs: number, lastExit: string): string {
-  return `MCP server is not running: it failed ${restarts + 1} times within ${formatLimit(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
+  return `MCP server is not running: it failed ${restarts + 1} times within ${formatDuration(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
 }

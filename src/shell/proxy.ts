@@ -108,36 +108,36 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   }
 
   function perform(o: Output): void {
-      switch (o.type) {
-        case 'send': {
-          const queue = o.to === 'client' ? toClient : toChild;
-          let encoded: string | Buffer[];
-          try {
-            encoded = encodeOut(o.msg);
-          } catch (err) {
-            // JSON.stringify can only fail on a message nested past its recursion limit.
-            session.handleUnencodable(o, err instanceof Error ? err.message : String(err), now());
-            break;
-          }
-          opts.tap?.sent(o.to, o);
-          if (debugFrames) logger.debug({ to: o.to, method: o.msg.method, id: o.msg.id as string | number | undefined, origId: o.origId }, 'frame sent');
-          if (typeof encoded === 'string') queue.push(encoded);
-          else for (const b of encoded) queue.push(b);
+    switch (o.type) {
+      case 'send': {
+        const queue = o.to === 'client' ? toClient : toChild;
+        let encoded: string | Buffer[];
+        try {
+          encoded = encodeOut(o.msg);
+        } catch (err) {
+          // JSON.stringify can only fail on a message nested past its recursion limit.
+          session.handleUnencodable(o, err instanceof Error ? err.message : String(err), now());
           break;
         }
-        case 'log':
-          logs.push(o);
-          break;
-        case 'stop':
-          void stop(o.code, o.reason);
-          break;
-        case 'spawn':
-          void respawn();
-          break;
-        case 'kill':
-          kill(o.reason);
-          break;
+        opts.tap?.sent(o.to, o);
+        if (debugFrames) logger.debug({ to: o.to, method: o.msg.method, id: o.msg.id as string | number | undefined, origId: o.origId }, 'frame sent');
+        if (typeof encoded === 'string') queue.push(encoded);
+        else for (const b of encoded) queue.push(b);
+        break;
       }
+      case 'log':
+        logs.push(o);
+        break;
+      case 'stop':
+        void stop(o.code, o.reason);
+        break;
+      case 'spawn':
+        void respawn();
+        break;
+      case 'kill':
+        kill(o.reason);
+        break;
+    }
   }
 
   function flush(): void {

@@ -26,7 +26,9 @@ export class Valve {
   }
 
   open(): void {
-    const { source, dest } = { source: this.#source, dest: this.#dest };
+    // Cleared before resuming, so that a hold() made while the source resumes is not undone.
+    const source = this.#source;
+    const dest = this.#dest;
     this.#source = undefined;
     this.#dest = undefined;
     dest?.off('drain', this.#onDrain);
