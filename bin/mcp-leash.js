@@ -1,4 +1,9 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+// The server is started first, so that it boots while the rest of mcp-leash loads
+// (src/early-start.ts); the static import below is the only module loaded before it.
+import { startEarly } from '../dist/early-start.js';
 
-main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const early = startEarly(argv);
+const { main } = await import('../dist/cli.js');
+main(argv, early);

@@ -8,7 +8,10 @@ import { explainTool, policyToConfig } from './config/print.js';
 import { createLogger } from './log.js';
 import { printForPerson, protocolOut } from './stdout.js';
 import { runReport } from './report/index.js';
+import type { EarlyChild } from './early-start.js';
+import { DEFAULT_POLICY } from './policy/types.js';
 import { runProxy } from './shell/proxy.js';
+import { stopChild } from './shell/shutdown.js';
 import { TraceWriter } from './trace/writer.js';
 
 export function version(): string {
@@ -17,15 +20,26 @@ export function version(): string {
 }
 
 /** Runs mcp-leash and exits the process with its code. */
-export async function main(argv: string[]): Promise<void> {
-  const code = await run(argv);
+export async function main(argv: string[], early?: EarlyChild): Promise<void> {
+  const code = await run(argv, early);
   process.exitCode = code;
   // stdout is the protocol link: wait until what we wrote has been handed to the OS.
   if (protocolOut.writableLength > 0) await new Promise((r) => protocolOut.once('drain', r));
   process.exit(code);
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** `early`: the server, already started by bin/ from the same argv (src/early-start.ts). */
+export async function run(argv: string[], early?: EarlyChild): Promise<number> {
+  let handedOver = false;
+  try {
+    return await runWith(argv, early, () => (handedOver = true));
+  } finally {
+    // Not proxied (a bad config, --help after all): the server was never sent a byte; stop it.
+    if (early && !handedOver) await early.child.then((c) => stopChild(c, DEFAULT_POLICY.shutdown), () => undefined);
+  }
+}
+
+async function runWith(argv: string[], early: EarlyChild | undefined, handOver: () => void): Promise<number> {
   // `mcp-leash report FILE`: a subcommand, not a server command (run a server named "report"
   // with `mcp-leash -- report`).
   if (argv[0] === 'report') return runReport(argv.slice(1), { stdout: { write: printForPerson }, stderr: process.stderr });
@@ -73,7 +87,11 @@ export async function run(argv: string[]): Promise<number> {
   const logger = createLogger({ level: parsed.logLevel, file: parsed.logFile });
   try {
     const tap = trace !== undefined ? { tap: trace } : {};
-    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, ...tap });
+    // The early child is the one argv names; a mismatch would be a bug in serverCommandOf.
+    const same = early !== undefined && early.command === parsed.command && early.args.join('\0') === parsed.args.join('\0');
+    const started = same ? { child: early.child } : {};
+    if (same) handOver();
+    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, ...tap, ...started });
   } catch (e) {
     logger.fatal({ err: e }, 'mcp-leash failed');
     process.stderr.write(`mcp-leash: internal error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -147,11 +147,14 @@ function unknownOption(name: string): ConfigError {
 /** Reads a config file; injected so that flags alone never load the config schema (zod). */
 export type ConfigLoader = typeof loadConfigFile;
 
-/**
- * The CLI passes a loader only when argv mentions --config (src/cli.ts imports it then, saving
- * ~50 ms of every start without one); other callers use parseArgs from ./parse-args.js.
- */
-export function parseArgv(argv: string[], cwd: string, load: ConfigLoader | undefined): ParsedArgs {
+/** The command line read without loading anything: flags as given, and the server command. */
+export type ScannedArgv =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'run'; flags: Flags; command: string | undefined; args: string[] };
+
+/** Reads argv's shape (options, then the command); throws ConfigError on a usage mistake. */
+export function scanArgv(argv: string[]): ScannedArgv {
   const flags: Flags = { toolTimeouts: [], tracePayloads: false, printConfig: false };
   let i = 0;
   for (; i < argv.length; i++) {
@@ -182,9 +185,35 @@ export function parseArgv(argv: string[], cwd: string, load: ConfigLoader | unde
     }
     apply(flags, spec, name, value);
   }
+  return { kind: 'run', flags, command: argv[i], args: argv.slice(i + 1) };
+}
 
-  const command = argv[i];
-  const args = argv.slice(i + 1);
+/**
+ * The server command argv names, when argv is a valid request to run one; undefined for
+ * anything else (help, print-config, a usage mistake). bin/ uses it to start the server before
+ * the rest of mcp-leash is loaded; the config file is not read here.
+ */
+export function serverCommandOf(argv: string[]): { command: string; args: string[] } | undefined {
+  if (argv[0] === 'report') return undefined;
+  let scanned: ScannedArgv;
+  try {
+    scanned = scanArgv(argv);
+  } catch {
+    return undefined;
+  }
+  if (scanned.kind !== 'run' || scanned.command === undefined) return undefined;
+  if (scanned.flags.printConfig || scanned.flags.explainTool !== undefined) return undefined;
+  return { command: scanned.command, args: scanned.args };
+}
+
+/**
+ * The CLI passes a loader only when argv mentions --config (src/cli.ts imports it then, saving
+ * ~50 ms of every start without one); other callers use parseArgs from ./parse-args.js.
+ */
+export function parseArgv(argv: string[], cwd: string, load: ConfigLoader | undefined): ParsedArgs {
+  const scanned = scanArgv(argv);
+  if (scanned.kind !== 'run') return scanned;
+  const { flags, command, args } = scanned;
   if (command === undefined && !flags.printConfig && flags.explainTool === undefined) {
     throw usage(`no server command given; ${USAGE}`);
   }

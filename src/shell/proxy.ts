@@ -30,6 +30,8 @@ export interface ProxyOptions {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
+  /** The first child, already being started (src/early-start.ts); spawned here when absent. */
+  child?: Promise<Child>;
   /** Lets tests and the soak run look at the core's tables. */
   onSession?: (session: Session) => void;
 }
@@ -61,7 +63,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   // The first child is started before anything is read, so a bad command fails fast with 127.
   let child: Child | undefined;
   try {
-    child = await spawnChild(opts.command, opts.args);
+    child = await (opts.child ?? spawnChild(opts.command, opts.args));
   } catch (e) {
     if (!(e instanceof SpawnError)) throw e;
     stderr.write(`${e.message}\n`);
