@@ -1,7 +1,7 @@
 // Command line: argv -> options -> the shell; outcomes -> exit codes. Tests import main() too.
 
 import { readFileSync } from 'node:fs';
-import { parseArgv, type ConfigLoader } from './config/args.js';
+import { parseCommandLine } from './config/command-line.js';
 import { ConfigError } from './config/errors.js';
 import { HELP_TEXT } from './config/help.js';
 import { explainTool, policyToConfig } from './config/print.js';
@@ -45,11 +45,8 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
   if (argv[0] === 'report') return runReport(argv.slice(1), { stdout: { write: printForPerson }, stderr: process.stderr });
   let parsed;
   try {
-    // The config schema (zod) is loaded only when a config file may be read: a superset test, since
-    // an argument after the server command may also say --config.
-    const mentionsConfig = argv.some((a) => a === '--config' || a.startsWith('--config='));
-    const load: ConfigLoader | undefined = mentionsConfig ? (await import('./config/load.js')).loadConfigFile : undefined;
-    parsed = parseArgv(argv, process.cwd(), load);
+    // A valid config file is read without zod; only a doubtful one loads it, to word the error.
+    parsed = await parseCommandLine(argv, process.cwd());
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

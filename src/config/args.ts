@@ -207,8 +207,8 @@ export function serverCommandOf(argv: string[]): { command: string; args: string
 }
 
 /**
- * The CLI passes a loader only when argv mentions --config (src/cli.ts imports it then, saving
- * ~50 ms of every start without one); other callers use parseArgs from ./parse-args.js.
+ * The loader is injected so that the CLI can keep zod out of its start-up (it calls
+ * parseCommandLine from ./command-line.js); other callers use parseArgs from ./parse-args.js.
  */
 export function parseArgv(argv: string[], cwd: string, load: ConfigLoader | undefined): ParsedArgs {
   const scanned = scanArgv(argv);

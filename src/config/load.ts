@@ -1,26 +1,19 @@
 // Reading a config file: bytes -> JSON -> validated config -> Policy. Synchronous, because it
 // runs once at startup, before anything is spawned, and a failure ends the process with exit 2.
+// This module loads zod, for its error messages; the CLI first tries ./load-fast.ts, which does
+// not, and comes here only for a file that one doubts.
 
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_POLICY, type Policy } from '../policy/types.js';
 import { ConfigError } from './errors.js';
+import { fastParse } from './fast-config.js';
 import { describeIssues, expectation } from './issues.js';
 import { findJsonSyntaxError, lineColumn } from './json-syntax.js';
-import { applyConfig } from './policy-from-config.js';
-import { configSchema, type LogLevel } from './schema.js';
+import { stripBom, toLoadedConfig, type LoadedConfig } from './load-fast.js';
+import { configSchema, type ConfigFile } from './schema.js';
 
-/** Settings in the file that are not timeout policy. Paths are absolute. */
-export interface FileSettings {
-  logLevel?: LogLevel;
-  logFile?: string;
-  trace?: string;
-}
-
-export interface LoadedConfig {
-  policy: Policy;
-  settings: FileSettings;
-}
+export type { FileSettings, LoadedConfig } from './load-fast.js';
 
 function invalidJson(label: string, text: string, err: unknown): ConfigError {
   const found = findJsonSyntaxError(text);
@@ -35,27 +28,27 @@ function invalidJson(label: string, text: string, err: unknown): ConfigError {
   return new ConfigError(`${label}: ${where}invalid JSON (${message.replace(/ in JSON at position \d+.*$/s, '')})`);
 }
 
+function validate(json: unknown, label: string): ConfigFile {
+  const parsed = configSchema.safeParse(json, { error: expectation, reportInput: true });
+  if (!parsed.success) throw new ConfigError(`${label}: ${describeIssues(parsed.error.issues, configSchema)}`);
+  return parsed.data;
+}
+
 /**
  * Validates config text. `label` names the file in messages (as the user wrote it); relative
  * paths inside the file are resolved against `baseDir`, the file's own directory, because the
  * working directory of a process started by an MCP host is rarely where the config lives.
  */
 export function parseConfigText(text: string, label: string, baseDir: string, base: Policy = DEFAULT_POLICY): LoadedConfig {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const body = stripBom(text);
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch (err) {
     throw invalidJson(label, body, err);
   }
-  const parsed = configSchema.safeParse(json, { error: expectation, reportInput: true });
-  if (!parsed.success) throw new ConfigError(`${label}: ${describeIssues(parsed.error.issues, configSchema)}`);
-  const file = parsed.data;
-  const settings: FileSettings = {};
-  if (file.logLevel !== undefined) settings.logLevel = file.logLevel;
-  if (file.logFile !== undefined) settings.logFile = resolve(baseDir, file.logFile);
-  if (file.trace !== undefined) settings.trace = resolve(baseDir, file.trace);
-  return { policy: applyConfig(base, file), settings };
+  // The fast path here too, so that every test of a valid file also exercises it.
+  return toLoadedConfig(fastParse(json) ?? validate(json, label), baseDir, base);
 }
 
 function readError(label: string, path: string, err: unknown): ConfigError {

@@ -5,18 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs, type ParsedArgs } from '../../src/config/parse-args.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
+import { FLAGS_BASE_CONFIG } from './sample-configs.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'leash-args-'));
 writeFileSync(
   join(cwd, 'leash.json'),
-  JSON.stringify({
-    defaults: { totalTimeout: '1m', heartbeat: '5s', idleTimeout: '20s' },
-    rules: [{ tool: 'search_*', totalTimeout: '20s' }],
-    maxConcurrency: 4,
-    logLevel: 'warn',
-    logFile: 'from-file.log',
-    trace: 'from-file.jsonl',
-  }),
+  JSON.stringify(FLAGS_BASE_CONFIG),
 );
 writeFileSync(join(cwd, 'bad.json'), '{"defaults": {"totalTimeout": "soon"}}');
 

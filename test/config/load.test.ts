@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
+import { FULL_CONFIG } from './sample-configs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leash-load-'));
 
@@ -33,27 +34,7 @@ const json = (value: unknown): string => JSON.stringify(value, null, 2);
 describe('a valid config file', () => {
   it('turns the keys of the brief into a Policy, durations in ms', () => {
     const { policy, settings } = load(
-      json({
-        $schema: './schema/leash.schema.json',
-        defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s' },
-        rules: [
-          { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1 },
-          { tool: 'search_*', totalTimeout: '20s' },
-          { method: 'resources/read', totalTimeout: '30s', onTimeout: 'error' },
-          { tool: 'x', method: 'tools/call', heartbeat: 2500 },
-        ],
-        startupTimeout: '60s',
-        progressInterval: '100ms',
-        maxConcurrency: 8,
-        maxMessageBytes: 67108864,
-        restart: { policy: 'on-failure', initialBackoff: '500ms', maxBackoff: '30s', maxRestarts: 5, window: '1m', onGiveUp: 'error' },
-        healthCheck: { interval: '30s', misses: 3 },
-        shutdown: { stdinGrace: '2s', termGrace: '2s' },
-        tasks: 'off',
-        logLevel: 'debug',
-        logFile: 'logs/leash.log',
-        trace: '/var/tmp/trace.jsonl',
-      }),
+      json(FULL_CONFIG),
     );
     expect(policy).toEqual({
       defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
