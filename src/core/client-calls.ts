@@ -4,7 +4,6 @@
 import type { ResolvedRule } from '../policy/types.js';
 import type { JsonObject, ProgressToken, RequestId } from './message.js';
 import type { ProgressState } from './progress.js';
-import { RecentKeys } from './recent-keys.js';
 
 export type CallState = 'queued' | 'running';
 
@@ -43,22 +42,21 @@ interface NewCall {
   receivedAt: number;
 }
 
-/** How many finished keys to remember, so late answers are logged at debug and not as strays. */
-const RECENT = 4096;
-
 function idleSince(this: ClientCall): number {
   return this.lastChildProgressAt ?? this.startedAt ?? this.receivedAt;
 }
 
 export class ClientCalls {
   #byKey = new Map<number, ClientCall>();
-  /** Client ids may repeat while in flight (some hosts send id 1 for everything): FIFO per id. */
-  #byClientId = new Map<RequestId, number[]>();
+  /**
+   * Client ids may repeat while in flight (some hosts send id 1 for everything): FIFO per id. A
+   * lone key is stored as is, so the usual call costs no array.
+   */
+  #byClientId = new Map<RequestId, number | number[]>();
   #queue: ClientCall[] = [];
   #nextKey = 1;
   #running = 0;
   #runningByLimit = new Map<string, number>();
-  #recent = new RecentKeys(RECENT);
   readonly maxConcurrency: number;
 
   constructor(maxConcurrency: number) {
@@ -92,8 +90,9 @@ export class ClientCalls {
     };
     this.#byKey.set(call.key, call);
     const same = this.#byClientId.get(call.clientId);
-    if (same) same.push(call.key);
-    else this.#byClientId.set(call.clientId, [call.key]);
+    if (same === undefined) this.#byClientId.set(call.clientId, call.key);
+    else if (typeof same === 'number') this.#byClientId.set(call.clientId, [same, call.key]);
+    else same.push(call.key);
     return call;
   }
 
@@ -104,20 +103,26 @@ export class ClientCalls {
   /** The oldest request in flight with this client id. */
   findByClientId(id: RequestId): ClientCall | undefined {
     const keys = this.#byClientId.get(id);
-    return keys && keys.length ? this.#byKey.get(keys[0]!) : undefined;
+    if (keys === undefined) return undefined;
+    return this.#byKey.get(typeof keys === 'number' ? keys : keys[0]!);
   }
 
   /** Unlinks the client's id from a call whose request was already answered (a task's call). */
   forgetClientId(call: ClientCall): void {
     const same = this.#byClientId.get(call.clientId);
-    if (!same) return;
+    if (same === call.key) this.#byClientId.delete(call.clientId);
+    if (typeof same !== 'object') return;
     const i = same.indexOf(call.key);
     if (i >= 0) same.splice(i, 1);
     if (same.length === 0) this.#byClientId.delete(call.clientId);
   }
 
-  wasRecent(key: number): boolean {
-    return this.#recent.has(key);
+  /**
+   * A key this table gave out and has finished with: an answer for it is late, not a stray.
+   * Keys are handed out in order and never reused, so no memory of finished keys is needed.
+   */
+  wasFinished(key: number): boolean {
+    return Number.isInteger(key) && key >= 1 && key < this.#nextKey && !this.#byKey.has(key);
   }
 
   all(): ClientCall[] {
@@ -152,7 +157,6 @@ export class ClientCalls {
     if (this.#byKey.get(call.key) !== call) return false;
     this.#byKey.delete(call.key);
     this.forgetClientId(call);
-    this.#recent.add(call.key);
     if (call.state === 'queued') {
       const i = this.#queue.indexOf(call);
       if (i >= 0) this.#queue.splice(i, 1);

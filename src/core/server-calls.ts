@@ -5,7 +5,6 @@
 import type { ResolvedRule } from '../policy/types.js';
 import { DeadlineQueue } from './deadlines.js';
 import type { RequestId } from './message.js';
-import { RecentKeys } from './recent-keys.js';
 
 export interface ServerCall {
   key: number;
@@ -15,12 +14,9 @@ export interface ServerCall {
   receivedAt: number;
 }
 
-const RECENT = 1024;
-
 export class ServerCalls {
   #byKey = new Map<number, ServerCall>();
   #byChildId = new Map<RequestId, number>();
-  #recent = new RecentKeys(RECENT);
   #nextKey = 1;
   #deadlines = new DeadlineQueue<number>();
 
@@ -47,7 +43,6 @@ export class ServerCalls {
     this.#byKey.delete(key);
     this.#deadlines.disarm(key);
     if (this.#byChildId.get(sc.childId) === key) this.#byChildId.delete(sc.childId);
-    this.#recent.add(key);
     return sc;
   }
 
@@ -71,8 +66,9 @@ export class ServerCalls {
     return out;
   }
 
-  wasRecent(key: number): boolean {
-    return this.#recent.has(key);
+  /** A key given out and finished with (keys are handed out in order, never reused). */
+  wasFinished(key: number): boolean {
+    return Number.isInteger(key) && key >= 1 && key < this.#nextKey && !this.#byKey.has(key);
   }
 
   clear(): ServerCall[] {

@@ -212,7 +212,7 @@ export class Session {
   #clientResponse(id: RequestId, msg: JsonObject): void {
     const sc = typeof id === 'number' ? this.#server.take(id) : undefined;
     if (!sc) {
-      const level = typeof id === 'number' && this.#server.wasRecent(id) ? 'debug' : 'warn';
+      const level = typeof id === 'number' && this.#server.wasFinished(id) ? 'debug' : 'warn';
       this.#out.log(level, 'client answered a request that is not in flight; dropped', { id });
       return;
     }
@@ -300,7 +300,7 @@ export class Session {
     if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, msg, now);
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
     if (!call || call.state !== 'running') {
-      const level = typeof id === 'number' && this.#calls.wasRecent(id) ? 'debug' : 'warn';
+      const level = typeof id === 'number' && this.#calls.wasFinished(id) ? 'debug' : 'warn';
       this.#out.log(level, 'child answered a request that is not in flight; dropped', { id });
       return;
     }

@@ -43,13 +43,25 @@ export function createResolver(policy: Policy): Resolver {
 
   // Called once per request with few distinct inputs: resolve each once. The rules returned are
   // shared between calls, so nothing may change them (nothing does).
-  const cache = new Map<string, ResolvedRule>();
+  // Keyed by direction, then method, then tool: no key string is built per call.
+  interface ByMethod {
+    none?: ResolvedRule;
+    tools: Map<string, ResolvedRule>;
+  }
+  const caches = { client: new Map<string, ByMethod>(), child: new Map<string, ByMethod>() };
+  let cached = 0;
   return (method, tool, from) => {
-    const key = `${from}\0${method}\0${tool === undefined ? '-' : `+${tool}`}`;
-    let rule = cache.get(key);
+    const byMethod = caches[from];
+    let entry = byMethod.get(method);
+    let rule = entry === undefined ? undefined : tool === undefined ? entry.none : entry.tools.get(tool);
     if (rule === undefined) {
       rule = resolve(method, tool, from);
-      if (cache.size < 1024) cache.set(key, rule);
+      if (cached < 1024) {
+        if (entry === undefined) byMethod.set(method, (entry = { tools: new Map() }));
+        if (tool === undefined) entry.none = rule;
+        else entry.tools.set(tool, rule);
+        cached++;
+      }
     }
     return rule;
   };
