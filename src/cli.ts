@@ -5,7 +5,7 @@ import { parseCommandLine } from './config/command-line.js';
 import { ConfigError } from './config/errors.js';
 import { HELP_TEXT } from './config/help.js';
 import { explainTool, policyToConfig } from './config/print.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { printForPerson, protocolOut } from './stdout.js';
 import { runReport } from './report/index.js';
 import type { EarlyChild } from './early-start.js';
@@ -81,10 +81,17 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
       return 2;
     }
   }
-  const logger = createLogger({ level: parsed.logLevel, file: parsed.logFile });
+  let logger: Logger;
+  try {
+    logger = createLogger({ level: parsed.logLevel, file: parsed.logFile });
+  } catch (e) {
+    process.stderr.write(`mcp-leash: log file ${parsed.logFile ?? ''}: cannot open for writing (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
+    await trace?.close();
+    return 2;
+  }
   try {
     const tap = trace !== undefined ? { tap: trace } : {};
-    // The early child is the one argv names; a mismatch would be a bug in serverCommandOf.
+    // The early child is the one argv names; a mismatch would be a bug in startEarly.
     const same = early !== undefined && early.command === parsed.command && early.args.join('\0') === parsed.args.join('\0');
     const started = same ? { child: early.child } : {};
     if (same) handOver();

@@ -1,16 +1,22 @@
 // Starting the server before mcp-leash has loaded.
 //
-// Most of a proxy's start-up cost is module loading (the CLI, pino, the config schema), and most
-// of a server's is its own runtime booting. Done one after the other, a client waits for both
-// before `initialize` is answered; started first, the server boots while mcp-leash loads. This
-// module is what bin/ imports before anything else, so it must stay small: argv's shape and
-// node:child_process, nothing more.
+// Most of a proxy's start-up cost is module loading (the CLI, pino), and most of a server's is
+// its own runtime booting. Done one after the other, a client waits for both before `initialize`
+// is answered; started first, the server boots while mcp-leash loads. This module is what bin/
+// imports before anything else, so it stays small: argv's shape, the zod-free config reader and
+// node:child_process.
 //
-// The server is started only when argv is a well-formed request to run one. If mcp-leash then
-// stops before proxying (a bad config file, an unwritable --trace), the server, which has not
-// been sent a byte, is stopped with the usual ladder (src/cli.ts).
+// A usage or config mistake must be refused before anything is spawned (CONTRACT §1), so the
+// server is started early only when nothing can refuse the run any more: argv is a well-formed
+// request to run a server, and its config file, if any, passes the zod-free check. A doubted
+// file (usually a mistake) and a trace file (opening it may fail with exit 2) leave the start to
+// the ordinary path, after everything was checked; a log file is opened here the way the logger
+// will open it (creating it, as the logger would), and one that cannot be does the same.
 
-import { serverCommandOf } from './config/args.js';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { scanArgv } from './config/args.js';
+import { loadConfigFast } from './config/load-fast.js';
 import { spawnChild, type Child } from './shell/child.js';
 
 export interface EarlyChild {
@@ -21,11 +27,37 @@ export interface EarlyChild {
 }
 
 export function startEarly(argv: string[], cwd = process.cwd()): EarlyChild | undefined {
-  const cmd = serverCommandOf(argv);
-  if (cmd === undefined) return undefined;
-  const child = spawnChild(cmd.command, cmd.args, cwd);
+  if (argv[0] === 'report') return undefined;
+  let scanned;
+  try {
+    scanned = scanArgv(argv);
+  } catch {
+    return undefined; // a usage mistake: the CLI says what it is
+  }
+  if (scanned.kind !== 'run' || scanned.command === undefined) return undefined;
+  const { flags, command, args } = scanned;
+  if (flags.printConfig || flags.explainTool !== undefined || flags.trace !== undefined) return undefined;
+  let logFile = flags.logFile !== undefined ? resolve(cwd, flags.logFile) : undefined;
+  if (flags.config !== undefined) {
+    const loaded = loadConfigFast(flags.config, cwd);
+    if (loaded === undefined || loaded.settings.trace !== undefined) return undefined;
+    logFile ??= loaded.settings.logFile;
+  }
+  if (logFile !== undefined && !canAppend(logFile)) return undefined;
+  const child = spawnChild(command, args, cwd);
   // The rejection is read later (runProxy reports it with exit 127); until then it must not
   // count as unhandled.
   child.catch(() => undefined);
-  return { ...cmd, child };
+  return { command, args, child };
+}
+
+/** What pino.destination({ mkdir: true }) does with the log file, without writing to it. */
+function canAppend(file: string): boolean {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    closeSync(openSync(file, 'a'));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -48,7 +48,7 @@ function usage(message: string): ConfigError {
 }
 
 /** Flag values as given, validated but not yet merged. */
-interface Flags {
+export interface Flags {
   config?: string;
   timeoutMs?: number;
   toolTimeouts: { tool: string; totalTimeoutMs: number }[];
@@ -186,24 +186,6 @@ export function scanArgv(argv: string[]): ScannedArgv {
     apply(flags, spec, name, value);
   }
   return { kind: 'run', flags, command: argv[i], args: argv.slice(i + 1) };
-}
-
-/**
- * The server command argv names, when argv is a valid request to run one; undefined for
- * anything else (help, print-config, a usage mistake). bin/ uses it to start the server before
- * the rest of mcp-leash is loaded; the config file is not read here.
- */
-export function serverCommandOf(argv: string[]): { command: string; args: string[] } | undefined {
-  if (argv[0] === 'report') return undefined;
-  let scanned: ScannedArgv;
-  try {
-    scanned = scanArgv(argv);
-  } catch {
-    return undefined;
-  }
-  if (scanned.kind !== 'run' || scanned.command === undefined) return undefined;
-  if (scanned.flags.printConfig || scanned.flags.explainTool !== undefined) return undefined;
-  return { command: scanned.command, args: scanned.args };
 }
 
 /**

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURE, NODE, ROOT, cleanupProcesses, isResponseTo, spawnLineClient, startRawProxy, startSdkProxy } from '../helpers/proxy.js';
-import { fixtureEvents, groupAlive, tmpDir, tmpFile, waitForStart, within } from '../helpers/procs.js';
+import { fixtureEvents, tmpDir, tmpFile, waitForStart, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
@@ -83,17 +83,16 @@ describe('§1 invocation', () => {
     expect(existsSync(log)).toBe(false);
   });
 
-  it('§1 invocation: a config file that does not validate exits 2, and the server (started while mcp-leash loads) does not outlive it', async () => {
-    const config = tmpFile('bad-leash.json');
-    writeFileSync(config, JSON.stringify({ defaults: { totalTimeout: 'soon' } }));
+  it('§1 invocation: a log file that cannot be opened exits 2 naming it, before anything is spawned', async () => {
     const log = tmpFile('fixture.jsonl');
-    const r = await runLeash(['--config', config, '--', NODE, FIXTURE, '--log', log, '--ignore-eof', '--grandchild']);
+    const notADir = tmpFile('a-file');
+    writeFileSync(notADir, '');
+    const r = await runLeash(['--log-file', join(notADir, 'leash.log'), '--', NODE, FIXTURE, '--log', log]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('soon');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(join(notADir, 'leash.log'));
     expect(r.stdout).toBe('');
-    // bin/ starts the server before the config is read; whether it got as far as logging its
-    // start depends on timing, but any process that did start is gone with its group.
-    for (const e of fixtureEvents(log, 'start')) expect(groupAlive(e.pgid as number)).toBe(false);
+    expect(existsSync(log)).toBe(false);
   });
 
   it('§1 invocation: no server command at all exits 2 with a message', async () => {
