@@ -51,6 +51,13 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * costs memory fast: each waiting message is also held parsed (4 MiB measured +40 MB peak RSS).
  */
 const CHILD_BACKLOG_BYTES = 1024 * 1024;
+/**
+ * Lines handled before what they produced is written, when one chunk holds many. Writing only at
+ * the end of a chunk makes the peers take turns (a batch of 256 pipelined calls went through the
+ * three processes one stage after the other); writing every line costs a syscall each. Measured
+ * with 256 calls in flight: every 16 lines 112k calls/s, 64: 141k, 128: 146k, end of chunk: 115k.
+ */
+const LINES_PER_DRAIN = 64;
 
 const signalNumber = (sig: string | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
@@ -98,7 +105,9 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const toClientValve = new Valve();
   const toChildValve = new Valve();
 
+  let linesSinceDrain = 0;
   function drain(): void {
+    linesSinceDrain = 0;
     // Handling an output may produce more (an unencodable message gets an answer instead).
     for (let batch = session.poll(); batch.length > 0; batch = session.poll()) for (const o of batch) perform(o);
     flush();
@@ -201,6 +210,9 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       line(bytes) {
         const frame = decodeLine(bytes, from === 'child');
         if (frame) handle(frame, bytes.length);
+        // Many lines in one chunk: pass some on before reading the rest, so that the other
+        // side starts on them while this process is still busy (a pipeline, not a relay race).
+        if (++linesSinceDrain === LINES_PER_DRAIN) drain();
       },
       oversize(bytes) {
         handle(oversizeFrame(bytes, policy.maxMessageBytes), bytes);
@@ -348,3 +360,4 @@ function frameSummary(from: 'client' | 'child', frame: Frame, bytes: number): Re
   if (frame.kind === 'invalid') return { from, kind: frame.kind, reason: frame.reason, bytes };
   return { from, kind: frame.kind, method: 'method' in frame ? frame.method : undefined, id: 'id' in frame ? frame.id : undefined, bytes };
 }
+
