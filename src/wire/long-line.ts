@@ -17,11 +17,12 @@
 // is joined and goes through decodeLine like any short line, with the same results and errors.
 //
 // Bytes re-sent as they came must be what every JSON parser reads the same way, as mcp-leash
-// did. So the skim also refuses what only a full parse would see (a raw control character, a bad
-// escape, bytes that are not UTF-8; a tab or CR between tokens too, to keep it cheap), and a
-// duplicate top-level key is refused here: such a line takes the ordinary path, where JSON.parse
-// refuses it or it is re-serialised. (Duplicate keys inside nested objects are passed on, as on
-// the short path: JSON.parse keeps the last, the bytes hold both.)
+// did. So the skim also refuses what only a full parse would see (a raw control character in a
+// string, a bad escape, bytes that are not UTF-8), and a duplicate top-level key is refused
+// here: such a line takes the ordinary path, where JSON.parse refuses it or it is re-serialised.
+// (Duplicate keys inside nested objects are passed on, as on the short path: JSON.parse keeps
+// the last, the bytes hold both.) Tab and CR between tokens are passed on as they came, as the
+// short path does (splice.ts re-sends a message's text).
 
 import { peek, type JsonObject } from '../core/message.js';
 import type { Frame } from '../core/session.js';

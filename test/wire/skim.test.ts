@@ -1,10 +1,17 @@
 // The structural skim of long lines (src/wire/skim.ts): where the top-level members are, whatever
-// way the line is cut into pieces, and which broken lines it refuses.
+// way the line is cut into pieces, and which broken lines it refuses. Everything is run with each
+// string scanner (WebAssembly, and the JavaScript one used where WebAssembly is not available).
 
 import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
-import { describe, expect, it } from 'vitest';
-import { Skim, skimPieces, type SkimResult } from '../../src/wire/skim.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Skim, skimPieces as skimWith, type SkimResult } from '../../src/wire/skim.js';
+import { buildWasmStringScanner, scanStringJs, type StringScanner } from '../../src/wire/string-scan.js';
+
+const SCANNERS: Array<[string, StringScanner]> = [
+  ['WebAssembly', buildWasmStringScanner()!],
+  ['JavaScript', scanStringJs],
+];
 
 /** Cuts `bytes` at the given fractions (any number of pieces, empty ones included). */
 function cut(bytes: Buffer, at: number[]): Buffer[] {
@@ -19,8 +26,23 @@ function cut(bytes: Buffer, at: number[]): Buffer[] {
   return pieces;
 }
 
+/** The scanner the tests below use (each describe block is run with each). */
+let scanner: StringScanner = scanStringJs;
+const skimPieces = (pieces: Buffer[]): SkimResult => skimWith(pieces, scanner);
+
 function skimText(text: string, at: number[] = []): SkimResult {
   return skimPieces(cut(Buffer.from(text), at));
+}
+
+/** What the skim must agree with: the text is UTF-8 and JSON.parse reads an object from it. */
+function parsesAsObject(bytes: Buffer): boolean {
+  if (!isUtf8(bytes)) return false;
+  try {
+    const v: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
 }
 
 /** The members' values, read back from the bytes the skim pointed at. */
@@ -34,12 +56,17 @@ function readBack(text: string, r: SkimResult): Record<string, unknown> {
 
 const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 });
 
+for (const [name, scan] of SCANNERS) describe(`with the ${name} string scanner`, () => {
+beforeAll(() => {
+  scanner = scan;
+});
+
 describe('Skim: top-level members of a JSON object cut into pieces', () => {
   it('finds every member, value bytes exact, for any object and any cut', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.boolean(), cuts, (obj, spaced, at) => {
-        // JSON.stringify with indentation puts raw newlines only between tokens: make them spaces.
-        const text = spaced ? JSON.stringify(obj, null, 1).replace(/\n/g, ' ') : JSON.stringify(obj);
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.constantFrom(undefined, ' ', '\t', '\r', '\r\n', '\n'), cuts, (obj, newline, at) => {
+        // JSON.stringify with indentation puts newlines and spaces only between tokens.
+        const text = newline === undefined ? JSON.stringify(obj) : JSON.stringify(obj, null, '\t ').replace(/\n/g, newline);
         const r = skimText(text, at);
         expect(readBack(text, r)).toStrictEqual(JSON.parse(text));
         if (r.ok) expect(Buffer.from(text).subarray(r.end).toString().trim()).toBe('');
@@ -72,6 +99,24 @@ describe('Skim: top-level members of a JSON object cut into pieces', () => {
     }
   });
 
+  it('long strings with escapes, in pieces longer than 64 KB and cut anywhere: members exact, escapes checked', () => {
+    const long = (n: number, unit: string) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+    const obj = {
+      jsonrpc: '2.0',
+      result: { a: long(70_000, 'say "hi"\\\n\u0001é'), b: [long(65_530, 'x\\'), 1.5e3, long(3, 'z')], c: long(140_000, '日本 "q" ') },
+      'k\u00e9y': long(10, '\t'),
+      id: 'z',
+    };
+    const text = JSON.stringify(obj);
+    const bytes = Buffer.from(text);
+    for (const at of [[], [0.2], [0.3, 0.31, 0.6], [0.45, 0.9]]) expect(readBack(text, skimText(text, at))).toStrictEqual(obj);
+    // The same line with a bad escape deep inside: refused, where it is.
+    const bad = Buffer.from(bytes);
+    const where = bytes.indexOf('\\u0001', 100_000);
+    bad.write('\\x', where, 'latin1');
+    for (const at of [[], [0.5], [where / bad.length]]) expect(skimPieces(cut(bad, at))).toMatchObject({ ok: false, at: where + 1 });
+  });
+
   it('a trailing \\r and spaces after the object are fine; the end offset leaves them out', () => {
     const text = '{"id":1} \r';
     const r = skimText(text);
@@ -79,7 +124,7 @@ describe('Skim: top-level members of a JSON object cut into pieces', () => {
   });
 
   it('feeds piece by piece as they arrive', () => {
-    const s = new Skim();
+    const s = new Skim(scanner);
     for (const p of ['{"id"', ':12', '3,"result":{"a":[1,', '2]}}']) s.feed(Buffer.from(p));
     const r = s.end();
     expect(r.ok && r.members).toStrictEqual([
@@ -210,11 +255,31 @@ describe('Skim: content that only a full parse would see is refused', () => {
     expect(skimPieces([...broken].map((b) => Buffer.from([b]))).ok).toBe(false);
   });
 
-  it('tab, CR and LF: fine after the object, refused before its end (the ordinary path parses them)', () => {
+  it('tab, CR and LF: whitespace between tokens, refused in a string; other control characters refused anywhere (what and where)', () => {
     expect(skimText('{"id":1}\t\r \r')).toMatchObject({ ok: true, end: 8 });
-    expect(skimText('{"id":1,\t"result":{}}').ok).toBe(false);
-    expect(skimText('{"id":1,"result":{}\r}').ok).toBe(false);
-    expect(skimPieces([Buffer.from('{"id":1,"result":{}}'), Buffer.from('\r')]).ok).toBe(true);
+    const spaced = '\t{\t"id"\r:\n1 ,\t"result":\r{ "a" :\t[1,\r2]}}\r\t ';
+    expect(readBack(spaced, skimText(spaced, [0.5]))).toStrictEqual(JSON.parse(spaced));
+    expect(skimText(spaced)).toMatchObject({ ok: true, end: spaced.lastIndexOf('}') + 1 });
+    expect(skimText('{"id":1,\x01"result":{}}')).toStrictEqual({ ok: false, at: 8, problem: 'control character 0x01 between tokens' });
+    expect(skimText('{"id":1,"result":{}\x00}')).toMatchObject({ ok: false, at: 19 });
+    expect(skimText('{"id":1,"result":"a\tb"}')).toStrictEqual({ ok: false, at: 19, problem: 'control character 0x09 in a string' });
+    expect(skimText('{"id":1,"result":"a\\qb"}')).toStrictEqual({ ok: false, at: 20, problem: "bad escape ('q' where an escape letter or a hex digit is due)" });
+    expect(skimText('{"id":1,"result":"a\\u12"}')).toStrictEqual({ ok: false, at: 23, problem: "bad escape ('\"' where an escape letter or a hex digit is due)" });
+  });
+
+  it('property: a valid object with a byte or two put in, taken out or changed passes exactly when JSON.parse takes it, however it is cut', () => {
+    const RAW_BYTES = new Set(['\xc3', '\xff', '\x80']); // single bytes, not UTF-8
+    const edit = fc.constantFrom(...'"\\{}[],: \t\r\n\x00\x01\x1fu0a1e-.+nxé'.split(''), '\\u', '\\"', '\\\\', 'true', '\xc3', '\xff', '\x80');
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.jsonValue()), fc.nat(), fc.nat(3), edit, cuts, (obj, where, drop, e, at) => {
+        const b = Buffer.from(JSON.stringify(obj));
+        const k = where % (b.length + 1);
+        const insert = RAW_BYTES.has(e) ? Buffer.from(e, 'latin1') : Buffer.from(e);
+        const bytes = Buffer.concat([b.subarray(0, k), insert, b.subarray(Math.min(b.length, k + drop))]);
+        expect(skimPieces(cut(bytes, at)).ok, bytes.toString('latin1')).toBe(parsesAsObject(bytes));
+      }),
+      { seed: Number(process.env.WIRE_SEED ?? 42), numRuns: 2000 },
+    );
   });
 
   it('property: junk put anywhere inside a string of a valid object is refused, however the line is cut', () => {
@@ -254,4 +319,5 @@ describe('Skim: content that only a full parse would see is refused', () => {
       { seed: Number(process.env.WIRE_SEED ?? 42), numRuns: 300 },
     );
   });
+});
 });
