@@ -4,6 +4,9 @@
 import type { JsonObject, RequestId } from './message.js';
 import type { LogLevel, Output, Side } from './outputs.js';
 
+/** Shared and frozen: a caller may iterate it, never change it. */
+const NOTHING: Output[] = Object.freeze([]) as unknown as Output[];
+
 export class Outbox {
   #out: Output[] = [];
 
@@ -21,6 +24,8 @@ export class Outbox {
 
   drain(): Output[] {
     const out = this.#out;
+    // Polled after every chunk read: nothing to hand over must cost no new array.
+    if (out.length === 0) return NOTHING;
     this.#out = [];
     return out;
   }

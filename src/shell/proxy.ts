@@ -230,8 +230,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     const tail = new StderrTail();
     c.stdout.on('data', (chunk: Buffer) => {
       if (c !== child) return;
-      lines.push(chunk);
-      drain();
+      // Most of a long answer's chunks end no line: nothing for the session to do.
+      if (lines.push(chunk)) drain();
     });
     const stdoutClosed = new Promise<void>((r) => c.stdout.once('close', () => r()));
     c.stdout.once('end', () => {
@@ -329,8 +329,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   const fromClient = reader('client');
   stdin.on('data', (chunk: Buffer) => {
-    fromClient.push(chunk);
-    drain();
+    if (fromClient.push(chunk)) drain();
   });
   stdin.once('end', () => {
     fromClient.end();

@@ -34,13 +34,17 @@ export class LineSplitter {
     this.#sink = sink;
   }
 
-  push(chunk: Buffer): void {
+  /**
+   * Returns false when the chunk ended no line (so the sink heard nothing): the middle of a long
+   * line, which a caller need not react to.
+   */
+  push(chunk: Buffer): boolean {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl === -1) {
         this.#hold(chunk.subarray(start));
-        return;
+        return start > 0;
       }
       this.#complete(chunk.subarray(start, nl));
       start = nl + 1;
