@@ -34,9 +34,14 @@ export async function run(argv: string[], early?: EarlyChild): Promise<number> {
   try {
     return await runWith(argv, early, () => (handedOver = true));
   } finally {
-    // Not proxied (a bad config, --help after all): the server was never sent a byte; stop it.
-    if (early && !handedOver) await early.child.then((c) => stopChild(c, DEFAULT_POLICY.shutdown), () => undefined);
+    // Not proxied (an error after the early start): the server was never sent a byte; stop it.
+    if (early && !handedOver) await stopEarly(early);
   }
+}
+
+async function stopEarly(early: EarlyChild): Promise<void> {
+  await early.child.then((c) => stopChild(c, DEFAULT_POLICY.shutdown), () => undefined);
+  early.release();
 }
 
 async function runWith(argv: string[], early: EarlyChild | undefined, handOver: () => void): Promise<number> {
@@ -46,7 +51,7 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
   let parsed;
   try {
     // A valid config file is read without zod; only a doubtful one loads it, to word the error.
-    parsed = await parseCommandLine(argv, process.cwd());
+    parsed = await parseCommandLine(argv, process.cwd(), early?.config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -91,10 +96,12 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
   }
   try {
     const tap = trace !== undefined ? { tap: trace } : {};
-    // The early child is the one argv names; a mismatch would be a bug in startEarly.
+    // The early child is the one argv names; a mismatch would be a bug in startEarly, and the
+    // proxy then starts its own.
     const same = early !== undefined && early.command === parsed.command && early.args.join('\0') === parsed.args.join('\0');
-    const started = same ? { child: early.child } : {};
-    if (same) handOver();
+    if (early !== undefined && !same) await stopEarly(early);
+    if (early !== undefined) handOver();
+    const started = same ? { child: early.child, onSignalsHandled: early.release } : {};
     return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, ...tap, ...started });
   } catch (e) {
     logger.fatal({ err: e }, 'mcp-leash failed');

@@ -8,15 +8,22 @@
 //
 // A usage or config mistake must be refused before anything is spawned (CONTRACT §1), so the
 // server is started early only when nothing can refuse the run any more: argv is a well-formed
-// request to run a server, and its config file, if any, passes the zod-free check. A doubted
+// request to run a server, and its config file, if any, is a regular file that passes the
+// zod-free check. That file is read here once, and the CLI uses what was read (a second read
+// could see another file: a FIFO gives its text once, an editor may save in between). A doubted
 // file (usually a mistake) and a trace file (opening it may fail with exit 2) leave the start to
 // the ordinary path, after everything was checked; a log file is opened here the way the logger
 // will open it (creating it, as the logger would), and one that cannot be does the same.
+//
+// Until the proxy has its own signal handlers, the early server is mcp-leash's to stop: a signal
+// in that window (or mcp-leash dying while it loads) must not leave it running in its own process
+// group. It has been sent nothing, so it is killed outright.
 
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { scanArgv } from './config/args.js';
-import { loadConfigFast } from './config/load-fast.js';
+import { loadConfigFast, type LoadedConfig } from './config/load-fast.js';
 import { spawnChild, type Child } from './shell/child.js';
 
 export interface EarlyChild {
@@ -24,7 +31,13 @@ export interface EarlyChild {
   args: string[];
   /** Rejects with SpawnError, exactly as spawnChild would; never left unhandled. */
   child: Promise<Child>;
+  /** The config file as read before the spawn: `path` as argv gives it. */
+  config?: { path: string; loaded: LoadedConfig };
+  /** Hands the child over: the caller now has its own signal handlers and stops it itself. */
+  release(): void;
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function startEarly(argv: string[], cwd = process.cwd()): EarlyChild | undefined {
   if (argv[0] === 'report') return undefined;
@@ -38,17 +51,41 @@ export function startEarly(argv: string[], cwd = process.cwd()): EarlyChild | un
   const { flags, command, args } = scanned;
   if (flags.printConfig || flags.explainTool !== undefined || flags.trace !== undefined) return undefined;
   let logFile = flags.logFile !== undefined ? resolve(cwd, flags.logFile) : undefined;
+  let config: EarlyChild['config'];
   if (flags.config !== undefined) {
+    if (!isRegularFile(resolve(cwd, flags.config))) return undefined;
     const loaded = loadConfigFast(flags.config, cwd);
     if (loaded === undefined || loaded.settings.trace !== undefined) return undefined;
     logFile ??= loaded.settings.logFile;
+    config = { path: flags.config, loaded };
   }
   if (logFile !== undefined && !canAppend(logFile)) return undefined;
   const child = spawnChild(command, args, cwd);
   // The rejection is read later (runProxy reports it with exit 127); until then it must not
   // count as unhandled.
   child.catch(() => undefined);
-  return { command, args, child };
+  let started: Child | undefined;
+  void child.then((c) => (started = c), () => undefined);
+  const kill = (): void => started?.signalGroup('SIGKILL');
+  const onSignal = (sig: NodeJS.Signals): void => {
+    kill();
+    process.exit(128 + ((osConstants.signals as Record<string, number>)[sig] ?? 0));
+  };
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+  process.on('exit', kill);
+  const release = (): void => {
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+    process.off('exit', kill);
+  };
+  return { command, args, child, ...(config && { config }), release };
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** What pino.destination({ mkdir: true }) does with the log file, without writing to it. */

@@ -3,7 +3,8 @@
 // and which must stay small.
 
 import { parseArgv, type ParsedArgs } from './args.js';
-import { loadConfigFast } from './load-fast.js';
+import { DEFAULT_POLICY } from '../policy/types.js';
+import { loadConfigFast, type LoadedConfig } from './load-fast.js';
 
 /** Thrown through parseArgv by the fast loader: this file needs zod. */
 const NEEDS_ZOD: unique symbol = Symbol('needs zod');
@@ -13,9 +14,12 @@ const NEEDS_ZOD: unique symbol = Symbol('needs zod');
  * a file the fast path doubts, usually one with a mistake, loads zod, which then words the error.
  * parseArgv does nothing but read the file, so running it a second time changes nothing.
  */
-export async function parseCommandLine(argv: string[], cwd: string): Promise<ParsedArgs> {
+export async function parseCommandLine(argv: string[], cwd: string, preread?: { path: string; loaded: LoadedConfig }): Promise<ParsedArgs> {
   try {
     return parseArgv(argv, cwd, (path, dir, base) => {
+      // The file bin/ read before it started the server (src/early-start.ts): the run must use
+      // the very config that allowed that start.
+      if (preread !== undefined && path === preread.path && dir === cwd && (base ?? DEFAULT_POLICY) === DEFAULT_POLICY) return preread.loaded;
       const loaded = loadConfigFast(path, dir, base);
       if (loaded === undefined) throw NEEDS_ZOD;
       return loaded;

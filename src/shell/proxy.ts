@@ -32,6 +32,8 @@ export interface ProxyOptions {
   stderr?: Writable;
   /** The first child, already being started (src/early-start.ts); spawned here when absent. */
   child?: Promise<Child>;
+  /** Called once mcp-leash's own signal handlers are in place (the early start's can go). */
+  onSignalsHandled?: () => void;
   /** Lets tests and the soak run look at the core's tables. */
   onSession?: (session: Session) => void;
 }
@@ -347,6 +349,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     void shutdown(sig);
   };
   for (const sig of SIGNALS) process.on(sig, onSignal);
+  opts.onSignalsHandled?.();
 
   const code = await done;
   for (const sig of SIGNALS) process.off(sig, onSignal);
