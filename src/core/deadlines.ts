@@ -1,7 +1,17 @@
 // A min-heap of wake-up times, one live entry per key. Owners recompute their real deadlines when
 // woken, so a wake-up that comes too early is harmless: re-arming later than the scheduled time
-// does nothing, and only an earlier time pushes a new node. That keeps the heap at O(keys) nodes
-// even when a flood of progress moves a request's deadlines thousands of times a second.
+// does nothing, and only an earlier time pushes a new node. That keeps the heap small even when a
+// flood of progress moves a request's deadlines thousands of times a second.
+//
+// A disarmed key leaves its node behind, dropped when it reaches the top. Behind a live node at
+// the top (one long call, woken every heartbeat) the nodes of every call finished since would
+// pile up, one per call: 150,000 of them after 150,000 quick calls. So when stale nodes
+// outnumber live ones by more than COMPACT_SLACK the heap is rebuilt from the live ones: at most
+// twice the keys armed plus the slack, for an amortised O(log n) per arm. (The slack keeps the
+// ordinary ebb and flow of a burst, which the top drops as it goes, from rebuilding at all.)
+
+/** Stale nodes tolerated beyond the live ones before the heap is rebuilt (default). */
+const COMPACT_SLACK = 1024;
 
 interface Node<K> {
   at: number;
@@ -11,6 +21,12 @@ interface Node<K> {
 export class DeadlineQueue<K> {
   #heap: Node<K>[] = [];
   #scheduled = new Map<K, number>();
+  readonly #slack: number;
+
+  /** `compactSlack`: see above; tests set it low to rebuild often. */
+  constructor(compactSlack = COMPACT_SLACK) {
+    this.#slack = compactSlack;
+  }
 
   /** Wake `key` no later than `at`. */
   arm(key: K, at: number): void {
@@ -21,7 +37,12 @@ export class DeadlineQueue<K> {
   }
 
   disarm(key: K): void {
-    this.#scheduled.delete(key);
+    if (this.#scheduled.delete(key) && this.#heap.length > 2 * this.#scheduled.size + this.#slack) this.#compact();
+  }
+
+  /** Nodes held, stale ones included (for tests). */
+  get nodes(): number {
+    return this.#heap.length;
   }
 
   /** Earliest live wake-up time, or undefined when nothing is armed. */
@@ -45,6 +66,12 @@ export class DeadlineQueue<K> {
 
   get size(): number {
     return this.#scheduled.size;
+  }
+
+  /** Keeps the live nodes only; a sorted array is a valid heap. */
+  #compact(): void {
+    const live = this.#heap.filter((n) => this.#scheduled.get(n.key) === n.at);
+    this.#heap = live.sort((a, b) => a.at - b.at);
   }
 
   #dropStale(): void {
