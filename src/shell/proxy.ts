@@ -362,4 +362,3 @@ function frameSummary(from: 'client' | 'child', frame: Frame, bytes: number): Re
   if (frame.kind === 'invalid') return { from, kind: frame.kind, reason: frame.reason, bytes };
   return { from, kind: frame.kind, method: 'method' in frame ? frame.method : undefined, id: 'id' in frame ? frame.id : undefined, bytes };
 }
-
