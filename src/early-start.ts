@@ -21,10 +21,10 @@
 
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { constants as osConstants } from 'node:os';
 import { scanArgv } from './config/args.js';
 import { loadConfigFast, type LoadedConfig } from './config/load-fast.js';
 import { spawnChild, type Child } from './shell/child.js';
+import { signalNumber, STOP_SIGNALS } from './shell/signals.js';
 
 export interface EarlyChild {
   command: string;
@@ -36,8 +36,6 @@ export interface EarlyChild {
   /** Hands the child over: the caller now has its own signal handlers and stops it itself. */
   release(): void;
 }
-
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function startEarly(argv: string[], cwd = process.cwd()): EarlyChild | undefined {
   if (argv[0] === 'report') return undefined;
@@ -69,12 +67,12 @@ export function startEarly(argv: string[], cwd = process.cwd()): EarlyChild | un
   const kill = (): void => started?.signalGroup('SIGKILL');
   const onSignal = (sig: NodeJS.Signals): void => {
     kill();
-    process.exit(128 + ((osConstants.signals as Record<string, number>)[sig] ?? 0));
+    process.exit(128 + signalNumber(sig));
   };
-  for (const sig of SIGNALS) process.on(sig, onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   process.on('exit', kill);
   const release = (): void => {
-    for (const sig of SIGNALS) process.off(sig, onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     process.off('exit', kill);
   };
   return { command, args, child, ...(config && { config }), release };

@@ -4,7 +4,6 @@
 // answer, when to restart) is the core's; this file only carries it out.
 
 import type { Readable, Writable } from 'node:stream';
-import { constants as osConstants } from 'node:os';
 import { Session, type Frame } from '../core/session.js';
 import type { Output } from '../core/outputs.js';
 import type { Policy } from '../policy/types.js';
@@ -17,6 +16,7 @@ import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
+import { signalNumber, STOP_SIGNALS } from './signals.js';
 import { Valve } from './valve.js';
 import { protocolOut } from '../stdout.js';
 
@@ -47,7 +47,6 @@ type ShutdownCause = 'client-eof' | NodeJS.Signals;
 
 /** After the child exits, how long its last output may take to arrive through the pipe. */
 const EXIT_WAIT_FOR_STDOUT_MS = 1000;
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /**
  * How much may wait for a child that does not read before the client is no longer read. More
  * costs memory fast: each waiting message is also held parsed (4 MiB measured +40 MB peak RSS).
@@ -60,8 +59,6 @@ const CHILD_BACKLOG_BYTES = 1024 * 1024;
  * with 256 calls in flight: every 16 lines 112k calls/s, 64: 141k, 128: 146k, end of chunk: 115k.
  */
 const LINES_PER_DRAIN = 64;
-
-const signalNumber = (sig: string | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
 export async function runProxy(opts: ProxyOptions): Promise<number> {
   const { policy, logger } = opts;
@@ -348,11 +345,11 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     logger.info({ signal: sig }, 'signal received; stopping the server');
     void shutdown(sig);
   };
-  for (const sig of SIGNALS) process.on(sig, onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   opts.onSignalsHandled?.();
 
   const code = await done;
-  for (const sig of SIGNALS) process.off(sig, onSignal);
+  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   stdin.pause();
   return code;
 }
