@@ -2,17 +2,11 @@
 // nothing about the cancelled request reaches the client afterwards.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupProcesses, isMethod, isResponseTo, startRawProxy, startSdkProxy, type LineClient } from '../helpers/proxy.js';
+import { cleanupProcesses, isMethod, isResponseTo, startRawProxy, startSdkProxy, type LineClient, toolCall as call } from '../helpers/proxy.js';
 import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
-const call = (id: unknown, name: string, args: Record<string, unknown> = {}) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: args },
-});
 const cancel = (requestId: unknown, reason?: string) => ({
   jsonrpc: '2.0',
   method: 'notifications/cancelled',

@@ -3,17 +3,10 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { NODE, cleanupProcesses, isResponseTo, startRawProxy, startSdkProxy } from '../helpers/proxy.js';
+import { NODE, cleanupProcesses, isResponseTo, startRawProxy, startSdkProxy, toolCall as call } from '../helpers/proxy.js';
 import { receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
-
-const call = (id: unknown, name: string, args: Record<string, unknown> = {}) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: args },
-});
 
 describe('§8 child crash', () => {
   it('§8 child crash: every request in flight gets -32000 at once with the exit code and last stderr line; mcp-leash exits 3', async () => {

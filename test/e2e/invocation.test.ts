@@ -5,7 +5,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURE, NODE, ROOT, cleanupProcesses, isResponseTo, spawnLineClient, startRawProxy, startSdkProxy } from '../helpers/proxy.js';
-import { fixtureEvents, tmpDir, tmpFile, waitForStart, within } from '../helpers/procs.js';
+import { tmpDir, tmpFile, waitForStart, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 

@@ -2,22 +2,11 @@
 // throttling of a flood, heartbeats for a silent child, and nothing after the response.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupProcesses, isResponseTo, startRawProxy, type LineClient } from '../helpers/proxy.js';
-import { receivedMessages, tmpFile, within } from '../helpers/procs.js';
+import { cleanupProcesses, finish, isResponseTo, progressFor, responseIndex, startRawProxy } from '../helpers/proxy.js';
+import { receivedMessages, tmpFile } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
-const progressFor = (c: LineClient, token: unknown) =>
-  c.messages().filter((m) => m?.method === 'notifications/progress' && m.params?.progressToken === token);
-
-/** Index of the response to `id` among stdout lines. */
-const responseIndex = (c: LineClient, id: unknown) => c.messages().findIndex((m) => isResponseTo(id)(m, ''));
-
-async function finish(c: LineClient) {
-  c.close();
-  await within(c.exited, 15_000, 'the proxy to exit');
-  c.assertCleanStdout();
-}
 
 describe('§6 progress', () => {
   it("§6 progress: the child sees a token of mcp-leash's own, and the client sees its own token back", async () => {

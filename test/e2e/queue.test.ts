@@ -4,17 +4,11 @@
 // heartbeats naming their queue position, and time out like any other request.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupProcesses, isResponseTo, startRawProxy, startSdkProxy, type Json, type LineClient } from '../helpers/proxy.js';
+import { cleanupProcesses, isResponseTo, startRawProxy, startSdkProxy, type Json, type LineClient, toolCall as call } from '../helpers/proxy.js';
 import { fixtureEvents, readFixtureLog, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
-const call = (id: unknown, name: string, args: Record<string, unknown> = {}, progressToken?: string | number) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: args, ...(progressToken !== undefined ? { _meta: { progressToken } } : {}) },
-});
 const cancel = (requestId: unknown, reason?: string) => ({
   jsonrpc: '2.0',
   method: 'notifications/cancelled',

@@ -6,28 +6,14 @@
 // Fixtures append to one log across restarts; its start events (pid, life) tell the processes
 // apart.
 
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NODE, ROOT, cleanupProcesses, isResponseTo, startRawProxy, trackGroup, type Json, type LineClient } from '../helpers/proxy.js';
-import { fixtureEvents, isAlive, readFixtureLog, receivedMessages, tmpDir, tmpFile, waitFor, waitForStart, within } from '../helpers/procs.js';
+import { NODE, ROOT, cleanupProcesses, isResponseTo, startRawProxy, trackGroup, type Json, type LineClient, configFile, toolCall as call } from '../helpers/proxy.js';
+import { fixtureEvents, isAlive, readFixtureLog, receivedMessages, tmpFile, waitFor, waitForStart, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
 const FRAGILE = join(ROOT, 'test/fixtures/fragile-server.mjs');
-
-function configFile(config: Json): string {
-  const file = join(tmpDir(), 'leash.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
-
-const call = (id: unknown, name: string, args: Record<string, unknown> = {}) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: args },
-});
 
 /** Responses the client got (no method; a result or an error), as their ids in arrival order. */
 const responseIds = (c: LineClient) =>

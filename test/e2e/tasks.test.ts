@@ -4,34 +4,16 @@
 // `tasks: "off"`, or a server that does tasks itself, `initialize` and `tools/list` reach the
 // client exactly as the server sent them.
 
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpError, CallToolResultSchema, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import {
-  NODE,
-  ROOT,
-  cleanupProcesses,
-  startRawFixture,
-  startRawProxy,
-  startSdkProxy,
-  spawnLineClient,
-  type Json,
-  type LineClient,
-  type SdkProxy,
-} from '../helpers/proxy.js';
-import { fixtureEvents, receivedMessages, tmpDir, tmpFile, waitFor, within } from '../helpers/procs.js';
+import { NODE, ROOT, cleanupProcesses, startRawFixture, startRawProxy, startSdkProxy, spawnLineClient, type Json, type LineClient, type SdkProxy, configFile } from '../helpers/proxy.js';
+import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
 const TASK_SERVER = join(ROOT, 'test/fixtures/task-server.mjs');
 const TERMINAL = ['completed', 'failed', 'cancelled'];
-
-function configFile(config: Json): string {
-  const file = join(tmpDir(), 'leash.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
 
 /** A task-augmented tools/call through the SDK's stream API; returns the CreateTaskResult's task. */
 async function createTask(p: SdkProxy, name: string, args: Record<string, unknown>, ttl = 60_000) {

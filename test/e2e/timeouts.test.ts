@@ -10,20 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  BIN,
-  FIXTURE,
-  NODE,
-  ROOT,
-  cleanupProcesses,
-  isResponseTo,
-  spawnLineClient,
-  startRawProxy,
-  startSdkProxy,
-  trackPid,
-  type Json,
-  type LineClient,
-} from '../helpers/proxy.js';
+import { BIN, FIXTURE, NODE, ROOT, cleanupProcesses, isResponseTo, spawnLineClient, startRawProxy, startSdkProxy, trackPid, type Json, type LineClient, toolCall as call, configFile, progressFor, responseIndex, finish } from '../helpers/proxy.js';
 import { fixtureEvents, isAlive, receivedMessages, tmpDir, tmpFile, waitFor, waitForStart, within } from '../helpers/procs.js';
 
 afterAll(() => cleanupProcesses());
@@ -33,20 +20,6 @@ const timingServer = (...args: string[]) => [NODE, TIMING, ...args];
 
 /** How late after its limit an answer may come and still count as "at the limit". */
 const SLACK_MS = 1500;
-
-const call = (id: unknown, name: string, args: Record<string, unknown> = {}, token?: unknown) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: args, ...(token !== undefined ? { _meta: { progressToken: token } } : {}) },
-});
-
-/** Writes a config file (an object as JSON, a string as is) and returns its path. */
-function configFile(content: unknown, name = 'leash.json'): string {
-  const file = join(tmpDir(), name);
-  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-  return file;
-}
 
 /** Sends a request and resolves with its response and the ms it took, measured here. */
 async function timed(c: LineClient, msg: Json, timeoutMs = 15_000): Promise<{ res: Json; elapsed: number }> {
@@ -75,15 +48,6 @@ function cancelledEvent(log: string, childId: unknown) {
   );
 }
 
-const progressFor = (c: LineClient, token: unknown) =>
-  c.messages().filter((m) => m?.method === 'notifications/progress' && m.params?.progressToken === token);
-const responseIndex = (c: LineClient, id: unknown) => c.messages().findIndex((m) => isResponseTo(id)(m, ''));
-
-async function finish(c: LineClient) {
-  c.close();
-  await within(c.exited, 15_000, 'the proxy to exit');
-  c.assertCleanStdout();
-}
 
 describe.concurrent('§5 timeouts: a tool past its limit', () => {
   it('§5 timeouts: --tool-timeout answers an isError result naming the tool and the limit at the limit, cancels the child under its own id, drops the late answer; a tool without a rule is not timed', async () => {

@@ -8,12 +8,13 @@
 //   every stdout line so a test can assert that nothing but JSON-RPC ever came out.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { groupAlive, isAlive, pgidOf } from './procs.js';
+import { groupAlive, isAlive, pgidOf, tmpDir, within } from './procs.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The proxy under test; LEASH_E2E_BIN points the e2e suite at another build (or a straw man). */
@@ -375,4 +376,35 @@ export function startRawProxy(o: StartOptions = {}): LineClient {
 /** The legacy fixture alone, no proxy: to check the fixture itself. */
 export function startRawFixture(fixtureArgs: string[] = [], o: { env?: Record<string, string>; cwd?: string } = {}): LineClient {
   return spawnLineClient(NODE, [FIXTURE, ...fixtureArgs], o);
+}
+
+// ── messages and files the e2e tests build ────────────────────────────────────────────────
+
+/** A tools/call request; with a progress token when one is given. */
+export const toolCall = (id: unknown, name: string, args: Record<string, unknown> = {}, progressToken?: unknown) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args, ...(progressToken !== undefined ? { _meta: { progressToken } } : {}) },
+});
+
+/** Writes a config file (an object as JSON, a string as is) in a fresh directory; returns its path. */
+export function configFile(content: unknown, name = 'leash.json'): string {
+  const file = join(tmpDir(), name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+
+/** The progress notifications the client got for `token`, in arrival order. */
+export const progressFor = (c: LineClient, token: unknown): Json[] =>
+  c.messages().filter((m) => m?.method === 'notifications/progress' && m.params?.progressToken === token);
+
+/** Index of the response to `id` among the client's stdout lines. */
+export const responseIndex = (c: LineClient, id: unknown): number => c.messages().findIndex((m) => isResponseTo(id)(m, ''));
+
+/** Closes the client's end, waits for the proxy to exit and checks its stdout held only JSON-RPC. */
+export async function finish(c: LineClient): Promise<void> {
+  c.close();
+  await within(c.exited, 15_000, 'the proxy to exit');
+  c.assertCleanStdout();
 }
