@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: the same client load through four subjects, round-robin (A B C D A B C D ...),
+// `npm run bench`: the same client load through five subjects, round-robin (A B C D E A B ...),
 // medians over rounds, ratios to the byte relay, targets checked, bench/results.json written.
 //
 // Environment:

@@ -1,4 +1,4 @@
-// The four subjects: the same fast server, reached directly or through one proxy process.
+// The five subjects: the same fast server, reached directly or through one proxy process.
 // BENCH_LEASH_BIN points the mcp-leash subject at another build.
 
 import { dirname, join, resolve } from 'node:path';
@@ -28,6 +28,11 @@ export const SUBJECTS = [
     name: 'relay',
     proxied: true,
     argv: (o) => [NODE, ...flags('relay'), join(ROOT, 'bench/relay.mjs'), ...serverArgv(o)],
+  },
+  {
+    name: 'json-relay',
+    proxied: true,
+    argv: (o) => [NODE, ...flags('json-relay'), join(ROOT, 'bench/json-relay.mjs'), ...serverArgv(o)],
   },
   {
     name: 'sdk-bridge',

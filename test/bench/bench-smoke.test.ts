@@ -1,4 +1,4 @@
-// A smoke run of `npm run bench` (bench/run.mjs in quick mode): it runs all four subjects and
+// A smoke run of `npm run bench` (bench/run.mjs in quick mode): it runs all five subjects and
 // writes a results file of the documented shape. Speed is never asserted here (DESIGN: tests do
 // not assert on wall-clock speed); the bench itself reports it.
 
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SUBJECTS = ['direct', 'relay', 'sdk-bridge', 'mcp-leash'];
+const SUBJECTS = ['direct', 'relay', 'json-relay', 'sdk-bridge', 'mcp-leash'];
 const METRICS = [
   'rttP50Us',
   'rttP99Us',
