@@ -26,7 +26,7 @@ const subjects = SUBJECTS.filter((s) => !only || s.name === 'relay' || only.incl
 const config = quick
   ? {
       startupSpawns: 1,
-      small: { warmup: 20, calls: 100, throughputTotal: 2000, window: 256 },
+      small: { warmup: 20, calls: 100, laterAfter: 100, throughputTotal: 2000, window: 256 },
       bigBytes: 1 * MB,
       hugeBytes: 2 * MB,
       inflight: { n: 500, cancels: 20, warmup: 10 },
@@ -34,7 +34,7 @@ const config = quick
     }
   : {
       startupSpawns: 3,
-      small: { warmup: 300, calls: 2000, throughputTotal: 20_000, window: 256 },
+      small: { warmup: 300, calls: 2000, laterAfter: 4000, throughputTotal: 20_000, window: 256 },
       bigBytes: 8 * MB,
       hugeBytes: 48 * MB,
       inflight: { n: 10_000, cancels: 500, warmup: 100 },

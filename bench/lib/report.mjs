@@ -2,10 +2,11 @@
 
 const MB = 1024 * 1024;
 
-/** label: `%big%`/`%huge%` are replaced with the sizes actually used. */
+/** label: `%big%`/`%huge%`/`%n%`/`%later%` are replaced with the sizes and counts actually used. */
 export const METRICS = [
   { key: 'rttP50Us', label: 'round trip p50 (µs)', better: 'lower' },
   { key: 'rttP99Us', label: 'round trip p99 (µs)', better: 'lower' },
+  { key: 'rttLaterP50Us', label: 'round trip p50, calls %later% (µs)', better: 'lower' },
   { key: 'throughputPerS', label: 'throughput, 256 in flight (calls/s)', better: 'higher' },
   { key: 'bigResponseMs', label: '%big% response (ms)', better: 'lower' },
   { key: 'hugeResponseMs', label: '%huge% response (ms)', better: 'lower' },
@@ -60,7 +61,17 @@ export function evaluate({ subjects, samples, failures, config }) {
 const diff = (a, b) => (a == null || b == null ? null : a - b);
 
 function label(text, config) {
-  return text.replace('%big%', fmtBytes(config.bigBytes)).replace('%huge%', fmtBytes(config.hugeBytes)).replace('%n%', String(config.inflight.n));
+  return text
+    .replace('%big%', fmtBytes(config.bigBytes))
+    .replace('%huge%', fmtBytes(config.hugeBytes))
+    .replace('%n%', String(config.inflight.n))
+    .replace('%later%', laterCalls(config.small));
+}
+
+/** Which calls of a fresh subject the later round-trip sample is (the warm-ups count too). */
+function laterCalls({ warmup, calls, laterAfter, throughputTotal }) {
+  const first = warmup + Math.min(throughputTotal, warmup * 4) + calls + laterAfter + 1;
+  return `${first.toLocaleString('en-US')}-${(first + calls - 1).toLocaleString('en-US')}`;
 }
 
 function fmtBytes(b) {

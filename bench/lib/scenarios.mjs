@@ -38,8 +38,12 @@ export async function startup(subject) {
   }
 }
 
-/** Sequential round trips, then pipelined throughput, then the subject's peak RSS. */
-export async function small(subject, { warmup, calls, throughputTotal, window }) {
+/**
+ * Sequential round trips, then the same again after `laterAfter` more (not a target: where the
+ * scheduler has usually settled which processes share a vCPU, see bench/README.md), then
+ * pipelined throughput, then the subject's peak RSS.
+ */
+export async function small(subject, { warmup, calls, laterAfter, throughputTotal, window }) {
   return withClient(subject.argv(), async (c) => {
     await c.initialize();
     // Warm-up: sequential and pipelined, so that both paths are compiled before timing.
@@ -48,12 +52,16 @@ export async function small(subject, { warmup, calls, throughputTotal, window })
 
     const rtt = [];
     for (let i = 0; i < calls; i++) rtt.push(await roundTrip(c));
+    for (let i = 0; i < laterAfter; i++) await roundTrip(c);
+    const later = [];
+    for (let i = 0; i < calls; i++) later.push(await roundTrip(c));
     const t = await pipelined(c, throughputTotal, window);
     const mem = subject.proxied ? c.mem() : undefined;
     const r = summary(rtt);
     return {
       rttP50Us: r.p50 * 1000,
       rttP99Us: r.p99 * 1000,
+      rttLaterP50Us: summary(later).p50 * 1000,
       throughputPerS: t,
       peakRssSmallMB: mem ? mem.hwm / MB : undefined,
     };

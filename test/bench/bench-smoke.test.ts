@@ -13,6 +13,7 @@ const SUBJECTS = ['direct', 'relay', 'json-relay', 'sdk-bridge', 'mcp-leash'];
 const METRICS = [
   'rttP50Us',
   'rttP99Us',
+  'rttLaterP50Us',
   'throughputPerS',
   'bigResponseMs',
   'hugeResponseMs',
