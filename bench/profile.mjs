@@ -22,7 +22,7 @@ const runs = {
   small: () => sc.small(leash, { warmup: 300, calls: 2000, throughputTotal: 100_000, window: 256 }),
   big: () => sc.big(leash, { bytes: 8 * MB, timeoutMs: 60_000 }),
   huge: () => sc.big(leash, { bytes: 48 * MB, timeoutMs: 60_000 }),
-  inflight: () => sc.inflight(leash, { n: 10_000, cancels: 500, warmup: 100 }),
+  inflight: () => sc.inflight(leash, { n: 10_000, cancels: 500, warmup: 100, warmCancels: 2000 }),
   startup: () => sc.startup(leash),
 };
 const result = await runs[which]();

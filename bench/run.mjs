@@ -28,16 +28,18 @@ const config = quick
       startupSpawns: 1,
       small: { warmup: 20, calls: 100, laterAfter: 100, throughputTotal: 2000, window: 256 },
       bigBytes: 1 * MB,
+      bigPasses: 1,
       hugeBytes: 2 * MB,
-      inflight: { n: 500, cancels: 20, warmup: 10 },
+      inflight: { n: 500, cancels: 20, warmup: 10, warmCancels: 10 },
       framingBytes: [1 * MB, 2 * MB, 4 * MB],
     }
   : {
       startupSpawns: 3,
       small: { warmup: 300, calls: 2000, laterAfter: 4000, throughputTotal: 20_000, window: 256 },
       bigBytes: 8 * MB,
+      bigPasses: 3,
       hugeBytes: 48 * MB,
-      inflight: { n: 10_000, cancels: 500, warmup: 100 },
+      inflight: { n: 10_000, cancels: 500, warmup: 100, warmCancels: 2000 },
       framingBytes: [8 * MB, 48 * MB, 200 * MB],
     };
 
@@ -55,14 +57,14 @@ const scenarios = [
   {
     name: 'big',
     run: async (s) => {
-      const r = await big(s, { bytes: config.bigBytes, timeoutMs: 60_000 });
+      const r = await big(s, { bytes: config.bigBytes, timeoutMs: 60_000, passes: config.bigPasses });
       return { bigResponseMs: r.ms };
     },
   },
   {
     name: 'huge',
     run: async (s) => {
-      const r = await big(s, { bytes: config.hugeBytes, timeoutMs: 60_000 });
+      const r = await big(s, { bytes: config.hugeBytes, timeoutMs: 60_000, passes: config.bigPasses });
       return { hugeResponseMs: r.ms, peakRssHugeMB: r.peakRssMB };
     },
   },
