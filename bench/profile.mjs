@@ -19,7 +19,7 @@ const MB = 1024 * 1024;
 const leash = SUBJECTS.find((s) => s.name === subjectName);
 
 const runs = {
-  small: () => sc.small(leash, { warmup: 300, calls: 2000, throughputTotal: 100_000, window: 256 }),
+  small: () => sc.small(leash, { warmup: 300, calls: 2000, laterAfter: 0, throughputTotal: 100_000, window: 256 }),
   big: () => sc.big(leash, { bytes: 8 * MB, timeoutMs: 60_000 }),
   huge: () => sc.big(leash, { bytes: 48 * MB, timeoutMs: 60_000 }),
   inflight: () => sc.inflight(leash, { n: 10_000, cancels: 500, warmup: 100, warmCancels: 2000 }),
