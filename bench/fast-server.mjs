@@ -7,6 +7,7 @@
 //   tools/call echo {value} -> a text content holding JSON.stringify(value)
 //   tools/call big {bytes}  -> a text content of exactly `bytes` characters (the serialised line
 //                              is a little longer: JSON escapes); built once per size and cached
+//   tools/call stamp        -> a text content holding the arrival time (bench/hops.mjs)
 //   tools/call hold         -> never answered; a notifications/cancelled for it is noted with the
 //                              arrival time and reported as a `bench/cancelled` notification
 //   bench/held (request)    -> {held: N}: how many holds are waiting (a barrier for the client)
@@ -47,6 +48,7 @@ const TOOLS = [
   { name: 'echo', description: 'returns its argument', inputSchema: { type: 'object', properties: { value: {} } } },
   { name: 'big', description: 'returns a text of `bytes` characters', inputSchema: { type: 'object', properties: { bytes: { type: 'number' } } } },
   { name: 'hold', description: 'never answers until cancelled', inputSchema: { type: 'object' } },
+  { name: 'stamp', description: 'returns when the call arrived (hrtime ns)', inputSchema: { type: 'object' } },
 ];
 
 let pending = [];
@@ -95,6 +97,7 @@ function handle(msg) {
         out.write(bigTail(Number(args.bytes) || 0));
         return;
       }
+      if (name === 'stamp') return result(id, { content: [{ type: 'text', text: String(process.hrtime.bigint()) }] });
       if (name === 'hold') {
         held.add(id);
         return;

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Where a round trip's time goes, hop by hop: the client writes a `stamp` call and notes the time;
+// the server notes when it arrived (the same CLOCK_MONOTONIC: process.hrtime.bigint()), and the
+// client notes when the answer is back. Out = client write -> server, back = server -> client,
+// each through the subject. Run in blocks of 500 sequential calls of one fresh subject process,
+// after the same warm-ups as `npm run bench` (300 sequential calls, 1,200 pipelined), so that the
+// blocks show how the figure moves over a session's first thousands of calls.
+// Usage: node bench/hops.mjs [subject ...]   (default: relay json-relay mcp-leash)
+
+import { RawClient, echoLine, hrnow } from './lib/client.mjs';
+import { SUBJECTS } from './lib/subjects.mjs';
+
+const BLOCKS = 16;
+const PER_BLOCK = 500;
+const names = process.argv.slice(2).length ? process.argv.slice(2) : ['relay', 'json-relay', 'mcp-leash'];
+
+function stampLine(id) {
+  return `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"stamp","arguments":{},"_meta":{"progressToken":${id}}}}\n`;
+}
+
+function call(c, line) {
+  return new Promise((resolve, reject) => {
+    const id = c.nextId++;
+    const t0 = hrnow();
+    c.pending.set(id, (msg, err) => {
+      if (err) return reject(err);
+      resolve({ t0, msg, t1: hrnow() });
+    });
+    c.write(line(id));
+  });
+}
+
+function warmPipelined(c, total, window) {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    const onAnswer = (msg, err) => {
+      if (err) return reject(err);
+      if (++done === total) return resolve();
+      if (sent < total) c.write(send());
+    };
+    const send = () => {
+      const id = c.nextId++;
+      c.pending.set(id, onAnswer);
+      sent++;
+      return echoLine(id);
+    };
+    let first = '';
+    while (sent < Math.min(window, total)) first += send();
+    c.write(first);
+  });
+}
+
+const p50 = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+for (const name of names) {
+  const subject = SUBJECTS.find((s) => s.name === name);
+  if (!subject) throw new Error(`no subject ${name}; one of ${SUBJECTS.map((s) => s.name).join(', ')}`);
+  const c = new RawClient(subject.argv());
+  try {
+    await c.initialize();
+    for (let i = 0; i < 300; i++) await call(c, echoLine);
+    await warmPipelined(c, 1200, 256);
+    const cells = [];
+    for (let b = 0; b < BLOCKS; b++) {
+      const out = [];
+      const back = [];
+      for (let i = 0; i < PER_BLOCK; i++) {
+        const { t0, msg, t1 } = await call(c, stampLine);
+        const at = BigInt(msg.result.content[0].text);
+        out.push(Number(at - t0) / 1000);
+        back.push(Number(t1 - at) / 1000);
+      }
+      cells.push(`${p50(out).toFixed(0)}/${p50(back).toFixed(0)}`);
+    }
+    console.log(`${name.padEnd(11)} ${cells.join(' ')}`);
+  } finally {
+    await c.close();
+  }
+}
+console.log(`(p50 µs out/back per block of ${PER_BLOCK} calls, from call 1,501 on: the bench's timed round trips are the first
+ four blocks, its later row the last four)`);
