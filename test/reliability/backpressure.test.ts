@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, cleanupProcesses, NODE, ROOT, trackGroup, trackPid } from '../helpers/proxy.js';
 import { isAlive, tmpDir, waitFor, within } from '../helpers/procs.js';
+import { bufferLines } from '../fixtures/lib/lines.mjs';
 
 const MB = 1024 * 1024;
 /**
@@ -71,24 +72,13 @@ function startLeash(childArgs: string[], leashArgs: string[] = [], onStderr?: (t
 
 /** Reads stdout lines, calling `onLine` for each (the Buffer of the line, without \n). */
 function readLines(proc: ChildProcess, onLine: (line: Buffer) => void, rateBytesPerS = 0): { bytes: () => number } {
-  let parts: Buffer[] = [];
+  const splitLines = bufferLines(onLine);
   let total = 0;
   const started = Date.now();
   const out = proc.stdout!;
   out.on('data', (chunk: Buffer) => {
     total += chunk.length;
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, start);
-      if (nl < 0) {
-        if (start < chunk.length) parts.push(chunk.subarray(start));
-        break;
-      }
-      parts.push(chunk.subarray(start, nl));
-      onLine(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-      parts = [];
-      start = nl + 1;
-    }
+    splitLines(chunk);
     if (rateBytesPerS > 0) {
       // A slow reader: when ahead of the allowed rate, stop reading until the rate catches up.
       const aheadMs = (total / rateBytesPerS) * 1000 - (Date.now() - started);

@@ -29,6 +29,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bufferLines } from '../fixtures/lib/lines.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/legacy-server.mjs');
@@ -216,29 +217,20 @@ export async function runSoak(opts = {}) {
     for (const f of c.onAnswer.splice(0)) f(m);
   }
 
-  let outPartial = [];
-  proc.stdout.on('data', (chunk) => {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, start);
-      if (nl < 0) {
-        if (start < chunk.length) outPartial.push(chunk.subarray(start));
-        break;
-      }
-      outPartial.push(chunk.subarray(start, nl));
-      const line = Buffer.concat(outPartial).toString('utf8');
-      outPartial = [];
-      start = nl + 1;
+  proc.stdout.on(
+    'data',
+    bufferLines((bytes) => {
+      const line = bytes.toString('utf8');
       let m;
       try {
         m = JSON.parse(line);
       } catch {
         stray('invalidLine', `not JSON: ${line.slice(0, 200)}`);
-        continue;
+        return;
       }
       onMessage(m, line);
-    }
-  });
+    }),
+  );
   let exitInfo;
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r((exitInfo = { code, signal }))));
 
