@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, NODE, ROOT, cleanupProcesses, isResponseTo, spawnLineClient, startRawProxy, startSdkProxy } from '../helpers/proxy.js';
+import { BIN, FIXTURE, NODE, ROOT, cleanupProcesses, isResponseTo, spawnLineClient, startRawProxy, startSdkProxy, finish } from '../helpers/proxy.js';
 import { tmpDir, tmpFile, waitForStart, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
@@ -48,8 +48,7 @@ describe('§1 invocation', () => {
     const c = startRawProxy({ fixtureArgs: ['--log', log, '--timeout', '--help'] });
     await c.initialize();
     expect((await waitForStart(log)).argv).toEqual(['--log', log, '--timeout', '--help']);
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§1 invocation: a command that does not exist exits 127 with a clear message', async () => {

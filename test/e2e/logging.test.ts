@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupProcesses, isResponseTo, startRawProxy } from '../helpers/proxy.js';
+import { cleanupProcesses, isResponseTo, startRawProxy, finish } from '../helpers/proxy.js';
 import { receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
@@ -54,9 +54,7 @@ describe('§10 logging', () => {
   it('§10 logs: without --log-file, logs go to stderr and stdout stays clean', async () => {
     const c = startRawProxy({ fixtureArgs: ['--banner'] });
     await c.initialize();
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
-    c.assertCleanStdout();
+    await finish(c);
     const pinoLines = c
       .stderr()
       .split('\n')

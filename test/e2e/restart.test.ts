@@ -8,7 +8,7 @@
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NODE, ROOT, cleanupProcesses, isResponseTo, startRawProxy, trackGroup, type Json, type LineClient, configFile, toolCall as call } from '../helpers/proxy.js';
+import { NODE, ROOT, cleanupProcesses, isResponseTo, startRawProxy, trackGroup, type Json, type LineClient, configFile, toolCall as call, finish } from '../helpers/proxy.js';
 import { fixtureEvents, isAlive, readFixtureLog, receivedMessages, tmpFile, waitFor, waitForStart, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
@@ -91,9 +91,7 @@ describe('§8 restart and health checks (issue 5)', () => {
     expect(c.messages().filter((m) => m?.error !== undefined).map((m) => m.id)).toEqual(['c3']);
     expect(c.messages().filter((m) => m?.result?.serverInfo !== undefined)).toHaveLength(1);
     expect(ownLeaks(c)).toEqual([]);
-    c.assertCleanStdout();
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§7/§8 restart (issue 5): requests still queued when the child crashes wait for the new child; one cancelled meanwhile never reaches it', async () => {
@@ -116,9 +114,7 @@ describe('§8 restart and health checks (issue 5)', () => {
     expect(messagesOf(one!.entries).filter((m) => m.method === 'tools/call').map((m) => m.params.arguments.tag)).toEqual(['a']);
     expect(messagesOf(two!.entries).filter((m) => m.method === 'tools/call').map((m) => m.params.arguments.tag)).toEqual(['b', 'd']);
     expect(responseIds(c).filter((id) => id === 'c')).toEqual([]);
-    c.assertCleanStdout();
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   // Regression: an initialize the dead child never answered used to be replayed to the new child,
@@ -140,8 +136,7 @@ describe('§8 restart and health checks (issue 5)', () => {
     trackStarts(log);
     const [, two] = lives(log);
     expect(messagesOf(two!.entries).filter((m) => m.method === 'initialize').length).toBe(1);
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§8 health check (issue 5): a child that stops reading stdin is found by pings within interval x (misses+1), killed, and restarted; pings never reach the client', async () => {
@@ -174,9 +169,7 @@ describe('§8 restart and health checks (issue 5)', () => {
     expect(JSON.parse(r.result.content[0].text)).toEqual({ pid: second.pid, life: 2 });
     expect(c.stderr()).toMatch(/health pings/);
     expect(ownLeaks(c)).toEqual([]);
-    c.assertCleanStdout();
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§8 health check (issue 5): a child that reads but never answers is killed after exactly `misses` unanswered pings, misses x interval after the first', async () => {
@@ -207,9 +200,7 @@ describe('§8 restart and health checks (issue 5)', () => {
     expect(isAlive(first.pid)).toBe(false);
     expect((await c.request('tools/call', { name: 'echo', arguments: { text: 'back' } }, 'after')).result.content[0].text).toBe('back');
     expect(ownLeaks(c)).toEqual([]);
-    c.assertCleanStdout();
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§8 health check (issue 5): a busy child that answers pings is left alone; pings and their answers never reach the client', async () => {
@@ -225,9 +216,7 @@ describe('§8 restart and health checks (issue 5)', () => {
     expect(fixtureEvents(log, 'start')).toHaveLength(1);
     expect(ownLeaks(c)).toEqual([]);
     expect(responseIds(c)).toEqual([expect.stringMatching(/^init-/), 'slow']);
-    c.assertCleanStdout();
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§8 restart cap (issue 5): a child that crashes on every call is restarted maxRestarts times, then every request gets -32000 saying mcp-leash stopped restarting it', async () => {
@@ -257,9 +246,7 @@ describe('§8 restart and health checks (issue 5)', () => {
     expect(isAlive(c.pid)).toBe(true); // onGiveUp "error": mcp-leash stays up
     expect(c.stderr()).toMatch(/too many restarts/);
     expect(ownLeaks(c)).toEqual([]);
-    c.assertCleanStdout();
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§8 restart cap (issue 5): a child that exits at once on every start hits the cap, and with onGiveUp "exit" mcp-leash exits with the child\'s code', async () => {

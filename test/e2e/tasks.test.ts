@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpError, CallToolResultSchema, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { NODE, ROOT, cleanupProcesses, startRawFixture, startRawProxy, startSdkProxy, spawnLineClient, type Json, type LineClient, type SdkProxy, configFile } from '../helpers/proxy.js';
+import { NODE, ROOT, cleanupProcesses, startRawFixture, startRawProxy, startSdkProxy, spawnLineClient, type Json, type LineClient, type SdkProxy, configFile, finish } from '../helpers/proxy.js';
 import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
@@ -185,9 +185,7 @@ describe('issue 9 tasks for legacy servers', () => {
       const r = await c.request(method, { taskId: 'no-such-task' }, `unknown-${method}`);
       expect(r.error?.code, method).toBe(-32602);
     }
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
-    c.assertCleanStdout();
+    await finish(c);
   });
 });
 

@@ -8,11 +8,12 @@ import {
   NODE,
   cleanupProcesses,
   isMethod,
+  finish,
   isResponseTo,
   startRawProxy,
   startSdkProxy,
 } from '../helpers/proxy.js';
-import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
+import { fixtureEvents, receivedMessages, tmpFile, waitFor } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
@@ -102,9 +103,7 @@ describe('§2 transparency with the legacy fixture', () => {
         capabilities: { roots: { listChanged: true }, experimental: { x: 1 } },
         clientInfo: { name: 'raw-e2e', version: '0.0.0' },
       });
-      c.close();
-      await within(c.exited, 15_000, 'the proxy to exit');
-      c.assertCleanStdout();
+      await finish(c);
     },
   );
 
@@ -119,9 +118,7 @@ describe('§2 transparency with the legacy fixture', () => {
     expect(init.result.protocolVersion).toBe('2025-11-25');
     const echo = await c.request('tools/call', { name: 'echo', arguments: { text: 'after the probe' } });
     expect(echo.result.content[0].text).toBe('after the probe');
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
-    c.assertCleanStdout();
+    await finish(c);
   });
 
   it('§2 transparency: unknown fields, _meta and error objects are kept', async () => {
@@ -149,9 +146,7 @@ describe('§2 transparency with the legacy fixture', () => {
     // structuredContent from the server is kept.
     const pid = await c.request('tools/call', { name: 'pid', arguments: {} }, 'pid');
     expect(pid.result.structuredContent).toEqual(JSON.parse(pid.result.content[0].text));
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
-    c.assertCleanStdout();
+    await finish(c);
   });
 
   it.each([
@@ -172,9 +167,7 @@ describe('§2 transparency with the legacy fixture', () => {
     // The child got the answer under the id it chose.
     const resp = receivedMessages(log).find((m) => m.id === 's-1' && 'result' in m);
     expect(resp?.result).toEqual(answer);
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
-    c.assertCleanStdout();
+    await finish(c);
   });
 
   it('§2 transparency: an error response from the client to a server request passes back', async () => {
@@ -185,8 +178,7 @@ describe('§2 transparency with the legacy fixture', () => {
     c.send({ jsonrpc: '2.0', id: req.id, error: { code: -1, message: 'User rejected sampling request', data: { why: 'no' } } });
     const res = await c.next(isResponseTo(7));
     expect(res.result).toEqual({ content: [{ type: 'text', text: 'sampling failed: User rejected sampling request' }], isError: true });
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 
   it('§2 transparency: progress from a legacy server reaches the SDK client onprogress', async () => {
@@ -218,7 +210,6 @@ describe('§2 transparency with the legacy fixture', () => {
     const c = startRawProxy({ fixtureArgs: ['--grandchild', '--log', log] });
     const gc = await waitFor(() => fixtureEvents(log, 'grandchild')[0], 10_000, 'the grandchild event');
     await waitFor(() => c.stderr().includes(`grandchild pid ${gc.pid}`), 10_000, "the child's stderr line on the proxy's stderr");
-    c.close();
-    await within(c.exited, 15_000, 'the proxy to exit');
+    await finish(c);
   });
 });
