@@ -72,3 +72,14 @@ if (process.env.BENCH_COMPARE_BIN) {
     ],
   });
 }
+
+// BENCH_SPIN_US=n adds "relay-spin": the byte relay busy for n µs on every chunk before it passes
+// it on (bench/relay-spin.mjs), to see what per-message work alone costs a round trip here.
+if (process.env.BENCH_SPIN_US) {
+  const us = process.env.BENCH_SPIN_US;
+  SUBJECTS.push({
+    name: 'relay-spin',
+    proxied: true,
+    argv: (o) => [NODE, ...flags('relay-spin'), join(ROOT, 'bench/relay-spin.mjs'), us, ...serverArgv(o)],
+  });
+}
