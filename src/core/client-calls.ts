@@ -76,9 +76,16 @@ export class ClientCalls {
   }
 
   add(n: NewCall): ClientCall {
+    // Written out rather than spread from `n`: one fixed object shape, built in one step (the
+    // spread measured ~5% of the proxy's per-call work in-process).
     const call: ClientCall = {
       key: this.#nextKey++,
-      ...n,
+      clientId: n.clientId,
+      method: n.method,
+      tool: n.tool,
+      msg: n.msg,
+      rule: n.rule,
+      receivedAt: n.receivedAt,
       state: 'queued',
       startedAt: undefined,
       lastChildProgressAt: undefined,
