@@ -76,8 +76,8 @@ export class ClientCalls {
   }
 
   add(n: NewCall): ClientCall {
-    // Written out rather than spread from `n`: one fixed object shape, built in one step (the
-    // spread measured ~5% of the proxy's per-call work in-process).
+    // Written out rather than spread from `n`: the object gets its shape in one step (measured
+    // in-process: 2-3% less proxy time per call).
     const call: ClientCall = {
       key: this.#nextKey++,
       clientId: n.clientId,
