@@ -206,9 +206,9 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       else session.handleChild(frame, now());
     };
     return new LineSplitter(policy.maxMessageBytes, {
-      line(bytes) {
-        const frame = decodeLine(bytes, from === 'child');
-        if (frame) handle(frame, bytes.length);
+      line(buf, start, end) {
+        const frame = decodeLine(buf, from === 'child', start, end);
+        if (frame) handle(frame, end - start);
         // Many lines in one chunk: pass some on before reading the rest, so that the other
         // side starts on them while this process is still busy (a pipeline, not a relay race).
         if (++linesSinceDrain === LINES_PER_DRAIN) drain();

@@ -11,13 +11,13 @@ function isBlank(text: string): boolean {
 }
 
 /**
- * Returns undefined for blank lines, which are tolerated and ignored. `fromChild` repairs a
- * missing "jsonrpc" member (some hand-written servers omit it) rather than drop the message.
+ * Decodes bytes [start, end) of `bytes` (all of it by default). Returns undefined for blank
+ * lines, which are tolerated and ignored. `fromChild` repairs a missing "jsonrpc" member (some
+ * hand-written servers omit it) rather than drop the message.
  */
-export function decodeLine(bytes: Buffer, fromChild = false): Frame | undefined {
-  let end = bytes.length;
-  if (end > 0 && bytes[end - 1] === 13) end--; // \r\n
-  const text = bytes.toString('utf8', 0, end);
+export function decodeLine(bytes: Buffer, fromChild = false, start = 0, end = bytes.length): Frame | undefined {
+  if (end > start && bytes[end - 1] === 13) end--; // \r\n
+  const text = bytes.toString('utf8', start, end);
   if (isBlank(text)) return undefined;
   let value: unknown;
   try {

@@ -154,8 +154,8 @@ export class WireRig {
       new LineSplitter(
         p.maxMessageBytes,
         {
-          line: (bytes) => {
-            const frame = decodeLine(bytes, from === 'child');
+          line: (buf, start, end) => {
+            const frame = decodeLine(buf, from === 'child', start, end);
             if (frame) this.#handle(from, frame);
           },
           oversize: (bytes) => this.#handle(from, oversizeFrame(bytes, p.maxMessageBytes)),
