@@ -198,14 +198,20 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   }
 
   // ── reading ────────────────────────────────────────────────────────────────────────────
-  function reader(from: 'client' | 'child'): LineSplitter {
+  /**
+   * One side's framing. Every message of a chunk is stamped with the chunk's arrival time: they
+   * came together, and one clock read per chunk instead of per line is ~1.5% of a pipelined
+   * call's cost.
+   */
+  function reader(from: 'client' | 'child'): { push(chunk: Buffer): boolean; end(): void } {
+    let arrivedAt = 0;
     const handle = (frame: Frame, bytes: number): void => {
       opts.tap?.received(from, frame, bytes);
       if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
-      if (from === 'client') session.handleClient(frame, now());
-      else session.handleChild(frame, now());
+      if (from === 'client') session.handleClient(frame, arrivedAt);
+      else session.handleChild(frame, arrivedAt);
     };
-    return new LineSplitter(policy.maxMessageBytes, {
+    const splitter = new LineSplitter(policy.maxMessageBytes, {
       line(buf, start, end) {
         const frame = decodeLine(buf, from === 'child', start, end);
         if (frame) handle(frame, end - start);
@@ -221,6 +227,16 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
         if (frame) handle(frame, bytes);
       },
     });
+    return {
+      push(chunk) {
+        arrivedAt = now();
+        return splitter.push(chunk);
+      },
+      end() {
+        arrivedAt = now();
+        splitter.end();
+      },
+    };
   }
 
   /** Wires one child's streams into the session. Each child gets its own framing state. */
