@@ -6,6 +6,8 @@
 // writes everything else to a file, each line prefixed with `@N`, the number of answers and other
 // messages sent to the client so far. A trace line may arrive with a message glued to its end
 // (V8's stdio buffer flushes between two of Node's writes): the message is split off and passed on.
+// For small messages only: a message long enough to be written in several pieces (a large answer)
+// can get a trace line inside it, and then reaches the client broken.
 //
 // Usage:
 //   BENCH_LEASH_BIN=bench/tierup.mjs node bench/hops.mjs mcp-leash
