@@ -34,7 +34,7 @@ export async function wireFraming(sizes) {
         encoded = raw ? raw.reduce((n, b) => n + b.length, 0) : Buffer.byteLength(encode(msg));
       };
       const sink = {
-        line: (b, start, end) => send(decodeLine(b, true, start, end)),
+        lineAt: (b, start, end) => send(decodeLine(b, true, start, end)),
         oversize() {
           throw new Error('oversize');
         },

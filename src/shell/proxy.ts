@@ -126,7 +126,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
           encoded = encodeOut(o.msg);
         } catch (err) {
           // JSON.stringify can only fail on a message nested past its recursion limit.
-          session.handleUnencodable(o, err instanceof Error ? err.message : String(err), now());
+          session.handleUnencodable(o, err instanceof Error ? err.message : String(err), readingAt ?? now());
           break;
         }
         opts.tap?.sent(o.to, o);
@@ -199,20 +199,24 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   // ── reading ────────────────────────────────────────────────────────────────────────────
   /**
-   * One side's framing. Every message of a chunk is stamped with the chunk's arrival time: they
-   * came together, and one clock read per chunk instead of per line is ~1.5% of a pipelined
-   * call's cost.
+   * While a chunk is being read, the time it arrived. Every message of the chunk is stamped with
+   * it: they came together, and one clock read per chunk instead of per line is ~1.5% of a
+   * pipelined call's cost. Whatever else the core hears of meanwhile (an unencodable answer, in a
+   * drain() between lines) gets the same time, so time never steps back within a chunk.
    */
+  let readingAt: number | undefined;
+
+  /** One side's framing: chunks in, messages to the session. */
   function reader(from: 'client' | 'child'): { push(chunk: Buffer): boolean; end(): void } {
-    let arrivedAt = 0;
     const handle = (frame: Frame, bytes: number): void => {
       opts.tap?.received(from, frame, bytes);
       if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
-      if (from === 'client') session.handleClient(frame, arrivedAt);
-      else session.handleChild(frame, arrivedAt);
+      const at = readingAt ?? now();
+      if (from === 'client') session.handleClient(frame, at);
+      else session.handleChild(frame, at);
     };
     const splitter = new LineSplitter(policy.maxMessageBytes, {
-      line(buf, start, end) {
+      lineAt(buf, start, end) {
         const frame = decodeLine(buf, from === 'child', start, end);
         if (frame) handle(frame, end - start);
         // Many lines in one chunk: pass some on before reading the rest, so that the other
@@ -229,12 +233,15 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     });
     return {
       push(chunk) {
-        arrivedAt = now();
-        return splitter.push(chunk);
+        readingAt = now();
+        const endedLine = splitter.push(chunk);
+        readingAt = undefined;
+        return endedLine;
       },
       end() {
-        arrivedAt = now();
+        readingAt = now();
         splitter.end();
+        readingAt = undefined;
       },
     };
   }

@@ -12,9 +12,11 @@ export interface LineSink {
   /**
    * One line: bytes [start, end) of `buf` (without its '\n'). `buf` is usually the whole chunk it
    * came in, shared with the lines around it: a range rather than a subarray per line, whose
-   * creation cost as much as decoding the line's text (60 of 140 ns per short line).
+   * creation cost as much as decoding the line's text (60 of 140 ns per short line). Keep no
+   * reference to `buf` (it may be 64 KB for a 100-byte line); copy what must outlive the call.
+   * (Named for the range: a sink written for a one-argument `line(bytes)` fails loudly.)
    */
-  line(buf: Buffer, start: number, end: number): void;
+  lineAt(buf: Buffer, start: number, end: number): void;
   oversize(bytes: number): void;
   /** Optional: a line of at least `longLineBytes`, unjoined (with its \r, if any), and its skim. */
   longLine?(pieces: Buffer[], bytes: number, skim: SkimResult): void;
@@ -52,7 +54,7 @@ export class LineSplitter {
         return start > 0;
       }
       if (this.#size === 0 && !this.#discarding && nl - start < this.longLineBytes && nl - start <= this.maxBytes) {
-        this.#sink.line(chunk, start, nl); // the usual line: whole in this chunk, nothing held
+        this.#sink.lineAt(chunk, start, nl); // the usual line: whole in this chunk, nothing held
       } else {
         this.#complete(chunk.subarray(start, nl));
       }
@@ -129,6 +131,6 @@ export class LineSplitter {
       this.#parts = [];
       this.#size = 0;
     }
-    this.#sink.line(line, 0, line.length);
+    this.#sink.lineAt(line, 0, line.length);
   }
 }

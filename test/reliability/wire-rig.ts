@@ -154,7 +154,7 @@ export class WireRig {
       new LineSplitter(
         p.maxMessageBytes,
         {
-          line: (buf, start, end) => {
+          lineAt: (buf, start, end) => {
             const frame = decodeLine(buf, from === 'child', start, end);
             if (frame) this.#handle(from, frame);
           },

@@ -14,7 +14,7 @@ interface Seen {
 function splitter(maxBytes: number, longLineBytes: number, withLong = true): { s: LineSplitter; seen: Seen } {
   const seen: Seen = { lines: [], long: [], oversize: [] };
   const sink: LineSink = {
-    line: (b, start, end) => seen.lines.push(b.toString('utf8', start, end)),
+    lineAt: (b, start, end) => seen.lines.push(b.toString('utf8', start, end)),
     oversize: (n) => seen.oversize.push(n),
   };
   if (withLong) {

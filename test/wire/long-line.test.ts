@@ -18,7 +18,7 @@ function decode(text: string, fromChild = true, chunk = 7): Frame | undefined {
   const s = new LineSplitter(
     Infinity,
     {
-      line: (b, start, end) => (frame = decodeLine(b, fromChild, start, end)),
+      lineAt: (b, start, end) => (frame = decodeLine(b, fromChild, start, end)),
       oversize: () => {
         throw new Error('oversize');
       },
@@ -135,7 +135,7 @@ describe('long lines: content only a full parse would refuse is never re-sent ra
     const s = new LineSplitter(
       Infinity,
       {
-        line: (b, start, end) => (frame = decodeLine(b, true, start, end)),
+        lineAt: (b, start, end) => (frame = decodeLine(b, true, start, end)),
         oversize: () => {
           throw new Error('oversize');
         },
