@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The byte relay, made to spend a fixed time on every chunk before passing it on: how much does a
-// proxy's per-message work cost a round trip, whatever the work is? (bench/README.md, round trips)
+// The byte relay, made to spend a fixed time on every chunk it reads before passing it on. In
+// sequential round trips a chunk is one message, so this shows what a proxy's per-message work
+// costs a round trip, whatever the work is (bench/README.md, round trips). Pipelined, a chunk
+// holds many messages, so its throughput says little.
 // Usage: node bench/relay-spin.mjs <microseconds> <command> [args...]
 import { spawn } from 'node:child_process';
 
@@ -25,4 +27,5 @@ child.stdout.on('data', (chunk) => {
 });
 process.stdout.on('drain', () => child.stdout.resume());
 process.stdin.on('end', () => child.stdin.end());
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// 'close', not 'exit': the child's last output may still be in the pipe when it ends.
+child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

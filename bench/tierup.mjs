@@ -2,10 +2,12 @@
 // When V8 optimises (and deoptimises) mcp-leash's functions, counted in answers sent to the client.
 //
 // V8 prints --trace-opt and --trace-deopt on stdout, which is the protocol's. So this stands in for
-// bin/mcp-leash.js: it runs the real one with those flags, passes every JSON-RPC line on, and
-// writes everything else to a file, each line prefixed with `@N`, the number of answers and other
-// messages sent to the client so far. A trace line may arrive with a message glued to its end
-// (V8's stdio buffer flushes between two of Node's writes): the message is split off and passed on.
+// bin/mcp-leash.js: it runs the real one with those flags, passes every line that starts with `{`
+// on (V8's trace lines never do), and writes everything else to a file, each line prefixed with
+// `@N`, the number of messages sent to the client so far. A trace line may arrive with a message
+// glued to its end (V8's stdio buffer flushes between two of Node's writes): a message that
+// starts `{"jsonrpc":"2.0"` (as the bench's fast server and mcp-leash's own answers do) is split
+// off and passed on; other servers' layouts are not looked for.
 // For small messages only: a message long enough to be written in several pieces (a large answer)
 // can get a trace line inside it, and then reaches the client broken.
 //
@@ -37,7 +39,7 @@ child.stdout.on('data', (text) => {
   for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n')) {
     const line = rest.slice(0, nl + 1);
     rest = rest.slice(nl + 1);
-    const at = line.indexOf(MESSAGE);
+    const at = line.startsWith('{') ? 0 : line.indexOf(MESSAGE);
     if (at > 0) trace.write(`@${sent} ${line.slice(0, at)}\n`);
     if (at >= 0) {
       out += line.slice(at);
@@ -49,7 +51,9 @@ child.stdout.on('data', (text) => {
   if (out) process.stdout.write(out);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => {
+// 'close', not 'exit': the last messages may still be in the pipe when the process ends.
+child.on('close', (code, signal) => {
+  if (rest) trace.write(`@${sent} ${rest}\n`);
   trace.end(() => {
     process.stderr.write(`tierup: V8's trace is in ${outPath}\n`);
     process.exit(code ?? (signal ? 1 : 0));

@@ -74,7 +74,8 @@ if (process.env.BENCH_COMPARE_BIN) {
 }
 
 // BENCH_SPIN_US=n adds "relay-spin": the byte relay busy for n µs on every chunk before it passes
-// it on (bench/relay-spin.mjs), to see what per-message work alone costs a round trip here.
+// it on (bench/relay-spin.mjs). In sequential round trips a chunk is one message, so its round
+// trip shows what per-message work alone costs here; its pipelined figures mean little.
 if (process.env.BENCH_SPIN_US) {
   const us = process.env.BENCH_SPIN_US;
   SUBJECTS.push({
