@@ -62,11 +62,12 @@ const enum StringKind {
   InnerKey,
 }
 
-const TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
-
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 48 && c <= 57;
 
-/** Whether bytes [s, e) of `b` are one number or literal, as TOKEN says (no string made: most tokens are read this way). */
+/**
+ * Whether bytes [s, e) of `b` are one number or literal, as JSON has them:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, true, false or null. Read in place, no string made.
+ */
 function isToken(b: Buffer, s: number, e: number): boolean {
   const first = b[s];
   if (first === 116) return e - s === 4 && b[s + 1] === 114 && b[s + 2] === 117 && b[s + 3] === 101; // true
@@ -170,11 +171,7 @@ export class Skim {
           this.#tokenStart = this.#offset + start;
           break;
         }
-        if (!isToken(piece, start, i)) {
-          this.#fail(this.#offset + start, `bad token ${JSON.stringify(piece.toString('latin1', start, Math.min(i, start + 20)))}`);
-          return;
-        }
-        this.#valueEnded(this.#offset + i);
+        if (!this.#tokenEnds(piece, start, i, this.#offset + start)) return;
         continue;
       }
       i++;
@@ -292,11 +289,17 @@ export class Skim {
     }
   }
 
+  /** The token that was cut by a piece's end is complete. */
   #endToken(): boolean {
-    const text = this.#token!;
+    const bytes = Buffer.from(this.#token!, 'latin1');
     this.#token = undefined;
-    if (!TOKEN.test(text)) return this.#fail(this.#tokenStart, `bad token ${JSON.stringify(text.slice(0, 20))}`);
-    this.#valueEnded(this.#tokenStart + text.length);
+    return this.#tokenEnds(bytes, 0, bytes.length, this.#tokenStart);
+  }
+
+  /** A number or literal, bytes [s, e) of `b`, at line offset `at`, ends; false (and failed) if it is none. */
+  #tokenEnds(b: Buffer, s: number, e: number, at: number): boolean {
+    if (!isToken(b, s, e)) return this.#fail(at, `bad token ${JSON.stringify(b.toString('latin1', s, Math.min(e, s + 20)))}`);
+    this.#valueEnded(at + e - s);
     return true;
   }
 
