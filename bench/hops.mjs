@@ -7,7 +7,8 @@
 // blocks show how the figure moves over a session's first thousands of calls.
 // Usage: node bench/hops.mjs [subject ...]   (default: relay json-relay mcp-leash)
 
-import { RawClient, echoLine, hrnow } from './lib/client.mjs';
+import { RawClient, hrnow } from './lib/client.mjs';
+import { pipelined, roundTrip, summary } from './lib/scenarios.mjs';
 import { SUBJECTS } from './lib/subjects.mjs';
 
 const BLOCKS = 16;
@@ -18,7 +19,8 @@ function stampLine(id) {
   return `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"stamp","arguments":{},"_meta":{"progressToken":${id}}}}\n`;
 }
 
-function call(c, line) {
+/** One `stamp` call: when it was written, the answer, and when the answer was back. */
+function stamp(c) {
   return new Promise((resolve, reject) => {
     const id = c.nextId++;
     const t0 = hrnow();
@@ -26,32 +28,9 @@ function call(c, line) {
       if (err) return reject(err);
       resolve({ t0, msg, t1: hrnow() });
     });
-    c.write(line(id));
+    c.write(stampLine(id));
   });
 }
-
-function warmPipelined(c, total, window) {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let done = 0;
-    const onAnswer = (msg, err) => {
-      if (err) return reject(err);
-      if (++done === total) return resolve();
-      if (sent < total) c.write(send());
-    };
-    const send = () => {
-      const id = c.nextId++;
-      c.pending.set(id, onAnswer);
-      sent++;
-      return echoLine(id);
-    };
-    let first = '';
-    while (sent < Math.min(window, total)) first += send();
-    c.write(first);
-  });
-}
-
-const p50 = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 for (const name of names) {
   const subject = SUBJECTS.find((s) => s.name === name);
@@ -59,19 +38,19 @@ for (const name of names) {
   const c = new RawClient(subject.argv());
   try {
     await c.initialize();
-    for (let i = 0; i < 300; i++) await call(c, echoLine);
-    await warmPipelined(c, 1200, 256);
+    for (let i = 0; i < 300; i++) await roundTrip(c);
+    await pipelined(c, 1200, 256);
     const cells = [];
     for (let b = 0; b < BLOCKS; b++) {
       const out = [];
       const back = [];
       for (let i = 0; i < PER_BLOCK; i++) {
-        const { t0, msg, t1 } = await call(c, stampLine);
+        const { t0, msg, t1 } = await stamp(c);
         const at = BigInt(msg.result.content[0].text);
         out.push(Number(at - t0) / 1000);
         back.push(Number(t1 - at) / 1000);
       }
-      cells.push(`${p50(out).toFixed(0)}/${p50(back).toFixed(0)}`);
+      cells.push(`${summary(out).p50.toFixed(0)}/${summary(back).p50.toFixed(0)}`);
     }
     console.log(`${name.padEnd(11)} ${cells.join(' ')}`);
   } finally {

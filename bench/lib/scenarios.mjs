@@ -68,7 +68,8 @@ export async function small(subject, { warmup, calls, laterAfter, throughputTota
   });
 }
 
-function roundTrip(c) {
+/** One `echo` call, waited for; its time in ms. */
+export function roundTrip(c) {
   return new Promise((resolve, reject) => {
     const id = c.nextId++;
     const t0 = hrnow();
@@ -81,8 +82,8 @@ function roundTrip(c) {
   });
 }
 
-/** `total` echo calls with `window` in flight; answers are refilled in one write per chunk. */
-function pipelined(c, total, window) {
+/** `total` echo calls with `window` in flight; answers are refilled in one write per chunk. Calls per second. */
+export function pipelined(c, total, window) {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let done = 0;
