@@ -3,6 +3,7 @@
 
 import type { ResolvedRule } from '../policy/types.js';
 import type { JsonObject, ProgressToken, RequestId } from './message.js';
+import { isFinishedKey } from './keys.js';
 import type { ProgressState } from './progress.js';
 
 export type CallState = 'queued' | 'running';
@@ -124,12 +125,9 @@ export class ClientCalls {
     if (same.length === 0) this.#byClientId.delete(call.clientId);
   }
 
-  /**
-   * A key this table gave out and has finished with: an answer for it is late, not a stray.
-   * Keys are handed out in order and never reused, so no memory of finished keys is needed.
-   */
+  /** A key this table gave out and has finished with (keys.ts). */
   wasFinished(key: number): boolean {
-    return Number.isInteger(key) && key >= 1 && key < this.#nextKey && !this.#byKey.has(key);
+    return isFinishedKey(key, this.#nextKey, this.#byKey);
   }
 
   all(): ClientCall[] {

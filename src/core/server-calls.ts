@@ -4,6 +4,7 @@
 
 import type { ResolvedRule } from '../policy/types.js';
 import { DeadlineQueue } from './deadlines.js';
+import { isFinishedKey } from './keys.js';
 import type { RequestId } from './message.js';
 
 export interface ServerCall {
@@ -66,9 +67,9 @@ export class ServerCalls {
     return out;
   }
 
-  /** A key given out and finished with (keys are handed out in order, never reused). */
+  /** A key this table gave out and has finished with (keys.ts). */
   wasFinished(key: number): boolean {
-    return Number.isInteger(key) && key >= 1 && key < this.#nextKey && !this.#byKey.has(key);
+    return isFinishedKey(key, this.#nextKey, this.#byKey);
   }
 
   clear(): ServerCall[] {
