@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SUBJECTS, ROOT } from './lib/subjects.mjs';
-import { big, inflight, small, startup } from './lib/scenarios.mjs';
+import { big, inflight, pinnedRoundTrips, small, startup } from './lib/scenarios.mjs';
 import { wireFraming } from './lib/wire-framing.mjs';
 import { METRICS, evaluate, formatReport } from './lib/report.mjs';
 
@@ -54,6 +54,7 @@ const scenarios = [
     },
   },
   { name: 'small', run: (s) => small(s, config.small) },
+  { name: 'pinned', run: (s) => pinnedRoundTrips(s, config.small) },
   {
     name: 'big',
     run: async (s) => {

@@ -7,6 +7,8 @@ export const METRICS = [
   { key: 'rttP50Us', label: 'round trip p50 (µs)', better: 'lower' },
   { key: 'rttP99Us', label: 'round trip p99 (µs)', better: 'lower' },
   { key: 'rttLaterP50Us', label: 'round trip p50, calls %later% (µs)', better: 'lower' },
+  { key: 'rttPinnedP50Us', label: 'round trip p50, pinned (µs)', better: 'lower' },
+  { key: 'rttPinnedLaterP50Us', label: 'round trip p50, pinned, calls %later% (µs)', better: 'lower' },
   { key: 'throughputPerS', label: 'throughput, 256 in flight (calls/s)', better: 'higher' },
   { key: 'bigResponseMs', label: '%big% response (ms)', better: 'lower' },
   { key: 'hugeResponseMs', label: '%huge% response (ms)', better: 'lower' },

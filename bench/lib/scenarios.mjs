@@ -2,6 +2,8 @@
 // to that measurement alone), runs a load with the raw client, closes the subject and returns
 // plain numbers. Nothing here knows which subject it talks to.
 
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { RawClient, echoLine, holdLine, hrnow, msSince } from './client.mjs';
 
 const MB = 1024 * 1024;
@@ -66,6 +68,47 @@ export async function small(subject, { warmup, calls, laterAfter, throughputTota
       peakRssSmallMB: mem ? mem.hwm / MB : undefined,
     };
   });
+}
+
+/**
+ * The round trips of small() with the processes placed by hand: this process (the client) on CPU
+ * 0, the subject and its server on CPU 1 (`taskset`, inherited by the server). Unpinned, the
+ * scheduler decides which processes share a vCPU and keeps that for seconds; on this VM a wake-up
+ * across vCPUs costs 20-35 µs more than one on the same vCPU, so the unpinned p50 measures the
+ * placement as much as the proxy (bench/README.md). Pinned, every subject gets the same one.
+ * Undefined where it cannot be done (not Linux, fewer than 2 CPUs, no taskset).
+ */
+export async function pinnedRoundTrips(subject, { warmup, calls, laterAfter, throughputTotal, window }) {
+  const restore = pinSelf('0');
+  if (!restore) return { rttPinnedP50Us: undefined, rttPinnedLaterP50Us: undefined };
+  try {
+    return await withClient(['taskset', '-c', '1', ...subject.argv()], async (c) => {
+      await c.initialize();
+      for (let i = 0; i < warmup; i++) await roundTrip(c);
+      await pipelined(c, Math.min(throughputTotal, warmup * 4), window);
+      const rtt = [];
+      for (let i = 0; i < calls; i++) rtt.push(await roundTrip(c));
+      for (let i = 0; i < laterAfter; i++) await roundTrip(c);
+      const later = [];
+      for (let i = 0; i < calls; i++) later.push(await roundTrip(c));
+      return { rttPinnedP50Us: summary(rtt).p50 * 1000, rttPinnedLaterP50Us: summary(later).p50 * 1000 };
+    });
+  } finally {
+    restore();
+  }
+}
+
+/** Pins every thread of this process to `cpu`; returns how to undo it, or undefined if it cannot. */
+function pinSelf(cpu) {
+  if (process.platform !== 'linux' || cpus().length < 2) return undefined;
+  try {
+    const was = /:\s*([0-9a-f]+)\s*$/i.exec(execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }))?.[1];
+    if (!was) return undefined;
+    execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
+    return () => execFileSync('taskset', ['-a', '-p', was, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
 }
 
 /** One `echo` call, waited for; its time in ms. */

@@ -35,6 +35,11 @@ export const SUBJECTS = [
     argv: (o) => [NODE, ...flags('json-relay'), join(ROOT, 'bench/json-relay.mjs'), ...serverArgv(o)],
   },
   {
+    name: 'id-relay',
+    proxied: true,
+    argv: (o) => [NODE, ...flags('id-relay'), join(ROOT, 'bench/id-relay.mjs'), ...serverArgv(o)],
+  },
+  {
     name: 'sdk-bridge',
     proxied: true,
     argv: (o) => [NODE, ...flags('sdk-bridge'), join(ROOT, 'bench/sdk-bridge.mjs'), ...serverArgv(o)],
