@@ -118,6 +118,16 @@ export function formatReport(report, metrics) {
     }
   }
 
+  // The targets' scale: what the contract's per-message work alone gets in the same run.
+  if (subjects.includes('id-relay') && subjects.includes('mcp-leash')) {
+    const r = (key, s) => report.metrics[key]?.ratioToRelay[s];
+    const both = (key) => `id-relay ${r(key, 'id-relay')?.toFixed(2) ?? '—'}x, mcp-leash ${r(key, 'mcp-leash')?.toFixed(2) ?? '—'}x`;
+    text += '\nThe floor (id-relay: parse, new ids and tokens, answers mapped back; no policy):\n';
+    text += `  round-trip p50           ${both('rttP50Us')}\n`;
+    text += `  round-trip p50, pinned   ${both('rttPinnedP50Us')}\n`;
+    text += `  throughput               ${both('throughputPerS')}\n`;
+  }
+
   const failed = Object.entries(report.failures).flatMap(([s, f]) => Object.entries(f).map(([sc, msg]) => `  ${s} / ${sc}: ${msg}`));
   if (failed.length) text += `\nFailures (not retried in later rounds):\n${failed.join('\n')}\n`;
 
