@@ -85,7 +85,7 @@ async function main() {
   for (let round = 1; round <= rounds; round++) {
     for (const sc of scenarios) {
       for (const s of subjects) {
-        if (failures[s.name][sc.name]) continue;
+        if (failures[s.name][sc.name] || s.skip?.includes(sc.name)) continue;
         const t0 = Date.now();
         try {
           const r = await sc.run(s);
