@@ -23,7 +23,8 @@ function stampLine(id) {
 /** The CPU a process last ran on (Linux), or '?'. */
 function cpuOf(pid) {
   try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[36];
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[36]; // the name before it may hold ') '
   } catch {
     return '?';
   }
@@ -72,7 +73,7 @@ for (const name of names) {
         back.push(Number(t1 - at) / 1000);
       }
       cells.push(`${summary(out).p50.toFixed(0)}/${summary(back).p50.toFixed(0)}`);
-      placed.push(`${cpuOf(process.pid)}${cpuOf(c.pid)}${cpuOf(server)}`.padStart(cells.at(-1).length));
+      placed.push(`${cpuOf(process.pid)}/${cpuOf(c.pid)}/${cpuOf(server)}`.padStart(cells.at(-1).length));
     }
     console.log(`${name.padEnd(11)} ${cells.join(' ')}`);
     console.log(`${'  cpus'.padEnd(11)} ${placed.join(' ')}`);

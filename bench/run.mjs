@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: the same client load through five subjects, round-robin (A B C D E A B ...),
+// `npm run bench`: the same client load through six subjects, round-robin (A B C D E F A B ...),
 // medians over rounds, ratios to the byte relay, targets checked, bench/results.json written.
 //
 // Environment:
@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SUBJECTS, ROOT } from './lib/subjects.mjs';
-import { big, inflight, pinnedRoundTrips, small, startup } from './lib/scenarios.mjs';
+import { big, inflight, pinCpus, pinnedRoundTrips, small, startup } from './lib/scenarios.mjs';
 import { wireFraming } from './lib/wire-framing.mjs';
 import { METRICS, evaluate, formatReport } from './lib/report.mjs';
 
@@ -89,8 +89,9 @@ async function main() {
         const t0 = Date.now();
         try {
           const r = await sc.run(s);
-          for (const [k, v] of Object.entries(r)) if (v !== undefined) (samples[s.name][k] ??= []).push(v);
-          log(`round ${round}/${rounds} ${sc.name.padEnd(8)} ${s.name.padEnd(10)} ${Date.now() - t0} ms`);
+          const figures = Object.entries(r).filter(([, v]) => v !== undefined);
+          for (const [k, v] of figures) (samples[s.name][k] ??= []).push(v);
+          log(`round ${round}/${rounds} ${sc.name.padEnd(8)} ${s.name.padEnd(10)} ${figures.length ? `${Date.now() - t0} ms` : 'skipped (cannot be done here)'}`);
         } catch (e) {
           failures[s.name][sc.name] = e instanceof Error ? e.message : String(e);
           log(`round ${round}/${rounds} ${sc.name.padEnd(8)} ${s.name.padEnd(10)} FAILED: ${failures[s.name][sc.name]}`);
@@ -130,6 +131,8 @@ async function main() {
       loadAfter: loadavg()[0],
       // More runnable work than cores before or after: the run shared the machine.
       busy: Math.max(loadBefore, loadavg()[0]) > cpus().length,
+      // The CPUs of the pinned round trips (client, then subject and server); null: not pinned.
+      pinCpus: pinCpus() ?? null,
     },
     quick,
     rounds,

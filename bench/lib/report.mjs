@@ -2,24 +2,28 @@
 
 const MB = 1024 * 1024;
 
-/** label: `%big%`/`%huge%`/`%n%`/`%later%` are replaced with the sizes and counts actually used. */
+/**
+ * label: `%big%`/`%huge%`/`%n%`/`%later%` are replaced with the sizes and counts actually used.
+ * from: the scenario that measures it (bench/run.mjs), so that a cell reads "failed" only when
+ * that scenario failed for the subject (a skipped or unpinnable one reads "—").
+ */
 export const METRICS = [
-  { key: 'rttP50Us', label: 'round trip p50 (µs)', better: 'lower' },
-  { key: 'rttP99Us', label: 'round trip p99 (µs)', better: 'lower' },
-  { key: 'rttLaterP50Us', label: 'round trip p50, calls %later% (µs)', better: 'lower' },
-  { key: 'rttPinnedP50Us', label: 'round trip p50, pinned (µs)', better: 'lower' },
-  { key: 'rttPinnedLaterP50Us', label: 'round trip p50, pinned, calls %later% (µs)', better: 'lower' },
-  { key: 'throughputPerS', label: 'throughput, 256 in flight (calls/s)', better: 'higher' },
-  { key: 'bigResponseMs', label: '%big% response (ms)', better: 'lower' },
-  { key: 'hugeResponseMs', label: '%huge% response (ms)', better: 'lower' },
-  { key: 'spawnToInitializeMs', label: 'spawn to initialize answer (ms)', better: 'lower' },
-  { key: 'peakRssSmallMB', label: 'peak RSS, small-message load (MB)', better: 'lower', proxyOnly: true },
-  { key: 'peakRssHugeMB', label: 'peak RSS while %huge% passes (MB)', better: 'lower', proxyOnly: true },
-  { key: 'rssIdleMB', label: 'RSS after initialize, idle (MB)', better: 'lower', proxyOnly: true },
-  { key: 'rssInflightMB', label: 'RSS, %n% requests in flight (MB)', better: 'lower', proxyOnly: true },
-  { key: 'perRequestKB', label: 'memory per request in flight (KB)', better: 'lower', proxyOnly: true },
-  { key: 'cancelP50Us', label: 'cancel -> child p50 (µs)', better: 'lower' },
-  { key: 'cancelP99Us', label: 'cancel -> child p99 (µs)', better: 'lower' },
+  { key: 'rttP50Us', from: 'small', label: 'round trip p50 (µs)', better: 'lower' },
+  { key: 'rttP99Us', from: 'small', label: 'round trip p99 (µs)', better: 'lower' },
+  { key: 'rttLaterP50Us', from: 'small', label: 'round trip p50, calls %later% (µs)', better: 'lower' },
+  { key: 'rttPinnedP50Us', from: 'pinned', label: 'round trip p50, pinned (µs)', better: 'lower' },
+  { key: 'rttPinnedLaterP50Us', from: 'pinned', label: 'round trip p50, pinned, calls %later% (µs)', better: 'lower' },
+  { key: 'throughputPerS', from: 'small', label: 'throughput, 256 in flight (calls/s)', better: 'higher' },
+  { key: 'bigResponseMs', from: 'big', label: '%big% response (ms)', better: 'lower' },
+  { key: 'hugeResponseMs', from: 'huge', label: '%huge% response (ms)', better: 'lower' },
+  { key: 'spawnToInitializeMs', from: 'startup', label: 'spawn to initialize answer (ms)', better: 'lower' },
+  { key: 'peakRssSmallMB', from: 'small', label: 'peak RSS, small-message load (MB)', better: 'lower', proxyOnly: true },
+  { key: 'peakRssHugeMB', from: 'huge', label: 'peak RSS while %huge% passes (MB)', better: 'lower', proxyOnly: true },
+  { key: 'rssIdleMB', from: 'inflight', label: 'RSS after initialize, idle (MB)', better: 'lower', proxyOnly: true },
+  { key: 'rssInflightMB', from: 'inflight', label: 'RSS, %n% requests in flight (MB)', better: 'lower', proxyOnly: true },
+  { key: 'perRequestKB', from: 'inflight', label: 'memory per request in flight (KB)', better: 'lower', proxyOnly: true },
+  { key: 'cancelP50Us', from: 'inflight', label: 'cancel -> child p50 (µs)', better: 'lower' },
+  { key: 'cancelP99Us', from: 'inflight', label: 'cancel -> child p99 (µs)', better: 'lower' },
 ];
 
 function median(xs) {
@@ -95,7 +99,7 @@ export function formatReport(report, metrics) {
       r.label,
       ...subjects.map((s) => {
         const v = r.median[s];
-        if (v == null) return report.failures[s] && Object.keys(report.failures[s]).length && !(m.proxyOnly && s === 'direct') ? 'failed' : '—';
+        if (v == null) return report.failures[s]?.[m.from] && !(m.proxyOnly && s === 'direct') ? 'failed' : '—';
         const ratio = r.ratioToRelay[s];
         return s === 'relay' || ratio == null ? fmt(v) : `${fmt(v)} (${ratio.toFixed(2)}x)`;
       }),
@@ -121,7 +125,8 @@ export function formatReport(report, metrics) {
   // The targets' scale: what the contract's per-message work alone gets in the same run.
   if (subjects.includes('id-relay') && subjects.includes('mcp-leash')) {
     const r = (key, s) => report.metrics[key]?.ratioToRelay[s];
-    const both = (key) => `id-relay ${r(key, 'id-relay')?.toFixed(2) ?? '—'}x, mcp-leash ${r(key, 'mcp-leash')?.toFixed(2) ?? '—'}x`;
+    const x = (v) => (v == null ? '—' : `${v.toFixed(2)}x`);
+    const both = (key) => `id-relay ${x(r(key, 'id-relay'))}, mcp-leash ${x(r(key, 'mcp-leash'))}`;
     text += '\nThe floor (id-relay: parse, new ids and tokens, answers mapped back; no policy):\n';
     text += `  round-trip p50           ${both('rttP50Us')}\n`;
     text += `  round-trip p50, pinned   ${both('rttPinnedP50Us')}\n`;

@@ -3,7 +3,6 @@
 // plain numbers. Nothing here knows which subject it talks to.
 
 import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { RawClient, echoLine, holdLine, hrnow, msSince } from './client.mjs';
 
 const MB = 1024 * 1024;
@@ -71,18 +70,19 @@ export async function small(subject, { warmup, calls, laterAfter, throughputTota
 }
 
 /**
- * The round trips of small() with the processes placed by hand: this process (the client) on CPU
- * 0, the subject and its server on CPU 1 (`taskset`, inherited by the server). Unpinned, the
+ * The round trips of small() with the processes placed by hand: this process (the client) on one
+ * CPU, the subject and its server on another (`taskset`, inherited by the server). Unpinned, the
  * scheduler decides which processes share a vCPU and keeps that for seconds; on this VM a wake-up
  * across vCPUs costs 20-35 µs more than one on the same vCPU, so the unpinned p50 measures the
  * placement as much as the proxy (bench/README.md). Pinned, every subject gets the same one.
- * Undefined where it cannot be done (not Linux, fewer than 2 CPUs, no taskset).
+ * Undefined figures where it cannot be done (see pinCpus).
  */
 export async function pinnedRoundTrips(subject, { warmup, calls, laterAfter, throughputTotal, window }) {
-  const restore = pinSelf('0');
+  const cpus = pinCpus();
+  const restore = cpus && pinSelf(cpus[0]);
   if (!restore) return { rttPinnedP50Us: undefined, rttPinnedLaterP50Us: undefined };
   try {
-    return await withClient(['taskset', '-c', '1', ...subject.argv()], async (c) => {
+    return await withClient(['taskset', '-c', String(cpus[1]), ...subject.argv()], async (c) => {
       await c.initialize();
       for (let i = 0; i < warmup; i++) await roundTrip(c);
       await pipelined(c, Math.min(throughputTotal, warmup * 4), window);
@@ -98,16 +98,49 @@ export async function pinnedRoundTrips(subject, { warmup, calls, laterAfter, thr
   }
 }
 
-/** Pins every thread of this process to `cpu`; returns how to undo it, or undefined if it cannot. */
-function pinSelf(cpu) {
-  if (process.platform !== 'linux' || cpus().length < 2) return undefined;
+/**
+ * The two CPUs the pinned round trips use: the first two this process may run on. Undefined
+ * unless this is Linux with `taskset` and at least two of them.
+ */
+export function pinCpus() {
+  if (process.platform !== 'linux') return undefined;
   try {
-    const was = /:\s*([0-9a-f]+)\s*$/i.exec(execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }))?.[1];
-    if (!was) return undefined;
-    execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
-    return () => execFileSync('taskset', ['-a', '-p', was, String(process.pid)], { stdio: 'ignore' });
+    const out = execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const list = /:\s*([\d,-]+)\s*$/.exec(out)?.[1];
+    if (!list) return undefined;
+    const ids = [];
+    for (const part of list.split(',')) {
+      const [lo, hi = lo] = part.split('-').map(Number);
+      for (let i = lo; i <= hi && ids.length < 2; i++) ids.push(i);
+    }
+    return ids.length === 2 ? ids : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Pins every thread of this process to `cpu`; returns how to undo it, or undefined if it cannot. */
+function pinSelf(cpu) {
+  const pid = String(process.pid);
+  let was;
+  try {
+    was = /:\s*([0-9a-f]+)\s*$/i.exec(execFileSync('taskset', ['-p', pid], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1];
+    if (!was) return undefined;
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), pid], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch {
+    if (was) restoreAffinity(was); // some threads may have been pinned before it failed
+    return undefined;
+  }
+  return () => restoreAffinity(was);
+}
+
+function restoreAffinity(mask) {
+  try {
+    execFileSync('taskset', ['-a', '-p', mask, String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    // Every later figure would be measured with the client pinned: stop rather than report them.
+    process.stderr.write(`bench: could not give this process back its CPUs (taskset -a -p ${mask}): ${e instanceof Error ? e.message : e}; stopping\n`);
+    process.exit(1);
   }
 }
 

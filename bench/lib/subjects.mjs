@@ -1,4 +1,4 @@
-// The five subjects: the same fast server, reached directly or through one proxy process.
+// The six subjects: the same fast server, reached directly or through one proxy process.
 // BENCH_LEASH_BIN points the mcp-leash subject at another build.
 
 import { dirname, join, resolve } from 'node:path';
@@ -64,7 +64,7 @@ export const SUBJECTS = [
   },
 ];
 
-// BENCH_COMPARE_BIN adds a fifth subject, "mcp-leash-b": another build of mcp-leash with the same
+// BENCH_COMPARE_BIN adds another subject, "mcp-leash-b": another build of mcp-leash with the same
 // policy, measured in the same rounds (to judge a change side by side). Targets stay on mcp-leash.
 if (process.env.BENCH_COMPARE_BIN) {
   const bin = process.env.BENCH_COMPARE_BIN;

@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -32,9 +32,9 @@ const METRICS = [
 const PROXY_ONLY = new Set(['peakRssSmallMB', 'peakRssHugeMB', 'rssIdleMB', 'rssInflightMB', 'perRequestKB']);
 /** The id-relay is the floor for small messages only; the bench leaves it out of the big answers. */
 const SMALL_ONLY = new Set(['bigResponseMs', 'hugeResponseMs', 'peakRssHugeMB']);
-/** Pinned round trips need Linux, two CPUs and taskset; elsewhere the bench leaves them out. */
+/** Pinned round trips need Linux, two CPUs this process may use, and taskset; elsewhere the bench leaves them out. */
 const PINNED = new Set(['rttPinnedP50Us', 'rttPinnedLaterP50Us']);
-const CAN_PIN = process.platform === 'linux' && cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
+const CAN_PIN = process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
 
 describe('bench smoke (BENCH_QUICK=1)', () => {
   it('runs every subject through every measurement and writes results.json', () => {
@@ -55,6 +55,9 @@ describe('bench smoke (BENCH_QUICK=1)', () => {
       expect(r.quick).toBe(true);
       expect(r.subjects).toStrictEqual(SUBJECTS);
       expect(r.machine).toMatchObject({ cpus: expect.any(Number), node: process.version });
+      if (CAN_PIN) expect(r.machine.pinCpus).toHaveLength(2);
+      else expect(r.machine.pinCpus).toBeNull();
+      expect(run.stdout).toMatch(/The floor \(id-relay/);
       for (const s of SUBJECTS) expect(r.failures[s], `${s} failed: ${JSON.stringify(r.failures[s])}`).toStrictEqual({});
       for (const key of METRICS) {
         const m = r.metrics[key];
