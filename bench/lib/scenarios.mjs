@@ -46,16 +46,7 @@ export async function startup(subject) {
  */
 export async function small(subject, { warmup, calls, laterAfter, throughputTotal, window }) {
   return withClient(subject.argv(), async (c) => {
-    await c.initialize();
-    // Warm-up: sequential and pipelined, so that both paths are compiled before timing.
-    for (let i = 0; i < warmup; i++) await roundTrip(c);
-    await pipelined(c, Math.min(throughputTotal, warmup * 4), window);
-
-    const rtt = [];
-    for (let i = 0; i < calls; i++) rtt.push(await roundTrip(c));
-    for (let i = 0; i < laterAfter; i++) await roundTrip(c);
-    const later = [];
-    for (let i = 0; i < calls; i++) later.push(await roundTrip(c));
+    const { rtt, later } = await roundTripWindows(c, { warmup, calls, laterAfter, throughputTotal, window });
     const t = await pipelined(c, throughputTotal, window);
     const mem = subject.proxied ? c.mem() : undefined;
     const r = summary(rtt);
@@ -67,6 +58,22 @@ export async function small(subject, { warmup, calls, laterAfter, throughputTota
       peakRssSmallMB: mem ? mem.hwm / MB : undefined,
     };
   });
+}
+
+/**
+ * After initialize and the warm-ups (sequential and pipelined, so that both paths are compiled
+ * before timing): `calls` timed round trips, `laterAfter` untimed, `calls` timed again (ms each).
+ */
+async function roundTripWindows(c, { warmup, calls, laterAfter, throughputTotal, window }) {
+  await c.initialize();
+  for (let i = 0; i < warmup; i++) await roundTrip(c);
+  await pipelined(c, Math.min(throughputTotal, warmup * 4), window);
+  const rtt = [];
+  for (let i = 0; i < calls; i++) rtt.push(await roundTrip(c));
+  for (let i = 0; i < laterAfter; i++) await roundTrip(c);
+  const later = [];
+  for (let i = 0; i < calls; i++) later.push(await roundTrip(c));
+  return { rtt, later };
 }
 
 /**
@@ -83,14 +90,7 @@ export async function pinnedRoundTrips(subject, { warmup, calls, laterAfter, thr
   if (!restore) return { rttPinnedP50Us: undefined, rttPinnedLaterP50Us: undefined };
   try {
     return await withClient(['taskset', '-c', String(cpus[1]), ...subject.argv()], async (c) => {
-      await c.initialize();
-      for (let i = 0; i < warmup; i++) await roundTrip(c);
-      await pipelined(c, Math.min(throughputTotal, warmup * 4), window);
-      const rtt = [];
-      for (let i = 0; i < calls; i++) rtt.push(await roundTrip(c));
-      for (let i = 0; i < laterAfter; i++) await roundTrip(c);
-      const later = [];
-      for (let i = 0; i < calls; i++) later.push(await roundTrip(c));
+      const { rtt, later } = await roundTripWindows(c, { warmup, calls, laterAfter, throughputTotal, window });
       return { rttPinnedP50Us: summary(rtt).p50 * 1000, rttPinnedLaterP50Us: summary(later).p50 * 1000 };
     });
   } finally {
