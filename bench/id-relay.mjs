@@ -9,11 +9,11 @@
 // subject costs, any proxy keeping the contract pays at least.
 // Usage: node bench/id-relay.mjs <command> [args...]
 import { spawn } from 'node:child_process';
+import { eachLine } from './lib/chunk-lines.mjs';
 
 const [command, ...args] = process.argv.slice(2);
 const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
 
-const LINES_PER_WRITE = 64;
 const pending = new Map(); // our id -> the client's id
 const byClientId = new Map(); // the client's id -> ours, for its cancellations
 const tokens = new Map(); // our token -> the client's token
@@ -83,49 +83,26 @@ function toClient(msg, text) {
   return text;
 }
 
+/** A 'data' handler: each line parsed, rewritten and written, 64 lines a write (chunk-lines.mjs). */
 function lines(out, rewrite) {
-  let held = [];
   let parts = [];
-  const one = (text) => {
-    let msg;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return;
-    }
-    const line = rewrite(msg, text);
-    if (line !== undefined) parts.push(line);
-  };
-  const write = () => {
-    if (parts.length) out.write(parts.join('\n') + '\n');
-    parts = [];
-  };
-  return (chunk) => {
-    let start = 0;
-    let nl = chunk.indexOf(10);
-    if (nl === -1) {
-      held.push(chunk);
-      return;
-    }
-    if (held.length) {
-      held.push(chunk.subarray(0, nl));
-      one(Buffer.concat(held).toString());
-      held = [];
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
-    }
-    let n = 0;
-    for (; nl !== -1; nl = chunk.indexOf(10, start)) {
-      one(chunk.toString('utf8', start, nl));
-      start = nl + 1;
-      if (++n === LINES_PER_WRITE) {
-        write();
-        n = 0;
+  return eachLine(
+    (buf, start, end) => {
+      const text = buf.toString('utf8', start, end);
+      let msg;
+      try {
+        msg = JSON.parse(text);
+      } catch {
+        return;
       }
-    }
-    if (start < chunk.length) held.push(chunk.subarray(start));
-    write();
-  };
+      const line = rewrite(msg, text);
+      if (line !== undefined) parts.push(line);
+    },
+    () => {
+      if (parts.length) out.write(parts.join('\n') + '\n');
+      parts = [];
+    },
+  );
 }
 
 process.stdin.on('data', lines(child.stdin, toChild));
