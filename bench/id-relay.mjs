@@ -108,4 +108,5 @@ function lines(out, rewrite) {
 process.stdin.on('data', lines(child.stdin, toChild));
 child.stdout.on('data', lines(process.stdout, toClient));
 process.stdin.on('end', () => child.stdin.end());
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// 'close', not 'exit': the child's last output may still be in the pipe when it ends.
+child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

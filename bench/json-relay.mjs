@@ -61,4 +61,5 @@ function parses(buf, start, end) {
 process.stdin.on('data', checked(child.stdin));
 child.stdout.on('data', checked(process.stdout));
 process.stdin.on('end', () => child.stdin.end());
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// 'close', not 'exit': the child's last output may still be in the pipe when it ends.
+child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

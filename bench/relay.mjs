@@ -7,4 +7,5 @@ const [command, ...args] = process.argv.slice(2);
 const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
 process.stdin.pipe(child.stdin);
 child.stdout.pipe(process.stdout);
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// 'close', not 'exit': the child's last output may still be in the pipe when it ends.
+child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
