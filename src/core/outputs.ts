@@ -1,18 +1,34 @@
 // What the core asks the shell to do. The shell performs these in order and owns all I/O.
 
-import type { JsonObject, RequestId } from './message.js';
+import type { CallId, CoreEvent } from './events.js';
+import type { MessageFrame } from './frame.js';
+import type { JsonObject, ProgressToken, RequestId } from './message.js';
 
 export type Side = 'client' | 'child';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type ChildSignal = 'SIGTERM' | 'SIGKILL';
 
 export type Output =
-  /** Write one JSON-RPC message to a side. `origId` is the id before rewriting, for traces. */
-  | { type: 'send'; to: Side; msg: JsonObject; origId?: RequestId }
+  /**
+   * Send a message that arrived as `frame`, unchanged but for its top-level `id` (when `id` is
+   * given) and its `params._meta.progressToken` (when `token` is given). The codec may re-send it
+   * from `frame.raw`. `call` names the call the message belongs to, for traces.
+   */
+  | { type: 'forward'; to: Side; frame: MessageFrame; id?: RequestId; token?: ProgressToken; call?: CallId }
+  /** Send a message of mcp-leash's own making (an answer, a heartbeat, a rewritten cancel). */
+  | { type: 'send'; to: Side; msg: JsonObject; call?: CallId; /** legacy, goes with issue 18 */ origId?: RequestId }
   /** Structured log line; `fields` never hold payloads at info and above. */
   | { type: 'log'; level: LogLevel; msg: string; fields?: JsonObject }
-  /** Stop the child (whole process group, shutdown ladder) and exit with `code` once it is gone. */
-  | { type: 'stop'; code: number; reason: string }
-  /** Start a new child (restart policy); answer with Session.handleChildStarted once it runs. */
+  /** Something the core decided, for traces and tests (only when SessionOptions.events is on). */
+  | { type: 'event'; event: CoreEvent }
+  /** Start a new child; answer with Session.handleChildStarted once it runs (or handleChildExit). */
   | { type: 'spawn' }
-  /** The child is hung or unusable: kill its whole group; its exit comes back as handleChildExit. */
+  /** First rung of the shutdown ladder: close the child's stdin. */
+  | { type: 'close-child-stdin' }
+  /** Signal the child's whole process group. */
+  | { type: 'signal-child'; signal: ChildSignal }
+  /** Exit mcp-leash with `code` once the child's group is gone (the core's last output). */
+  | { type: 'exit'; code: number; reason: string }
+  // The two below go away with the session redesign (issue 18); kept so the tree builds meanwhile.
+  | { type: 'stop'; code: number; reason: string }
   | { type: 'kill'; reason: string };
