@@ -5,7 +5,8 @@
 // stable for the call's whole life and unique within one session:
 //   c<key>  a client request (key = the id mcp-leash gave it on the child link);
 //   s<key>  a server-to-client request (key = the id mcp-leash gave it on the client link);
-//   l<n>    a client request mcp-leash answered itself, without the server (tasks/get, ...).
+//   l<n>    a client request mcp-leash answered itself, without the server (tasks/get, ...);
+//   r<n>    a client request refused at once because no server will answer it any more.
 // Every call gets exactly one 'call-opened' and exactly one 'call-ended'.
 //
 // Events cost an object each, so the core builds them only when asked to (SessionOptions.events).
@@ -35,7 +36,7 @@ export type TimeoutKind = 'total' | 'idle';
 /** Where a call was when something ended it. */
 export type CallPhase = 'queued' | 'running';
 
-export type ChildPhase = 'starting' | 'ready' | 'restarting' | 'gone';
+export type ChildPhase = 'starting' | 'ready' | 'restarting' | 'stopping' | 'gone';
 
 export type CoreEvent =
   /** A request entered the table. `from` asked; `id` is its id on the requester's link. */
@@ -45,8 +46,9 @@ export type CoreEvent =
   /** It was sent on to the answerer after waiting `queuedMs` in the queue (0: never queued). */
   | { type: 'call-dispatched'; call: CallId; queuedMs: number; at: number }
   /**
-   * Its one end. `by`: who produced the answer the requester got ('server', or 'leash' for an
-   * answer mcp-leash wrote itself). With outcome 'timeout': the limit and where it was. With
+   * Its one end. `by`: who produced the answer the requester got ('server': the peer that was
+   * asked, which for a server-to-client request is the client; 'leash': an answer mcp-leash
+   * wrote itself; 'requester': it cancelled, so no answer followed). With outcome 'timeout': the limit and where it was. With
    * 'cancelled': who cancelled. `isError` for tool results.
    */
   | {

@@ -33,3 +33,16 @@ export type Frame =
   | { kind: 'invalid'; reason: string; id: RequestId | null; raw?: RawLine }
   /** `detail` says what is wrong; `preview` holds the line's first 200 characters, when there is one. */
   | { kind: 'unparsable'; problem: 'json' | 'batch' | 'oversize'; detail: string; preview?: string; bytes?: number };
+
+/**
+ * The whole message of a frame: `msg` itself, or for a partial frame what `raw.parse()` gives.
+ * Returns the parse error instead of throwing, so callers must say what a failure means.
+ */
+export function wholeMessage(frame: MessageFrame): JsonObject | Error {
+  if (frame.kind !== 'response' || frame.partial !== true || frame.raw === undefined) return frame.msg;
+  try {
+    return frame.raw.parse();
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}

@@ -27,8 +27,11 @@ export type Output =
   | { type: 'close-child-stdin' }
   /** Signal the child's whole process group. */
   | { type: 'signal-child'; signal: ChildSignal }
-  /** Exit mcp-leash with `code` once the child's group is gone (the core's last output). */
-  | { type: 'exit'; code: number; reason: string }
+  /**
+   * Exit mcp-leash with `code` (the core's last output). Stragglers of the child's group get
+   * SIGTERM, `graceMs`, then SIGKILL before the process exits.
+   */
+  | { type: 'exit'; code: number; reason: string; graceMs: number }
   // The two below go away with the session redesign (issue 18); kept so the tree builds meanwhile.
   | { type: 'stop'; code: number; reason: string }
   | { type: 'kill'; reason: string };

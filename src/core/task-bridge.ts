@@ -4,7 +4,8 @@
 // downstream under the usual policy, and keeps the outcome for tasks/result. When the child
 // declares tasks itself, nothing here is switched on and every tasks/* message passes through.
 
-import type { ClientCall } from './client-calls.js';
+import type { ClientCall } from './call-life.js';
+import type { Outcome } from './events.js';
 import { ERR } from './errors.js';
 import { errorResponse, isObject, notification, type JsonObject, type RequestId } from './message.js';
 import type { Outbox } from './outbox.js';
@@ -28,6 +29,8 @@ export class TaskBridge {
   #out: Outbox;
   #opts: TaskBridgeOptions;
   #store: TaskStore | undefined;
+  /** Requests mcp-leash answered itself, numbered for events (`l<n>`). */
+  #ownCalls = 0;
 
   constructor(out: Outbox, opts: TaskBridgeOptions) {
     this.#out = out;
@@ -59,7 +62,8 @@ export class TaskBridge {
       pollIntervalMs: 1000,
       maxTasks: 1000,
       epochAt: (t) => offset + t,
-      idPrefix: this.#opts.idPrefix ?? `leash-${Math.random().toString(36).slice(2, 10)}-`,
+      // The shell passes a random prefix; the core has no randomness of its own.
+      idPrefix: this.#opts.idPrefix ?? 'leash-',
     });
     this.#out.log('info', 'offering tasks to the client on behalf of the server');
     return { ...msg, result: { ...result, capabilities: { ...caps, tasks: TASK_CAPABILITY } } };
@@ -90,15 +94,18 @@ export class TaskBridge {
   /** A new working task for a call, or undefined (and the client answered) when too many work. */
   create(id: RequestId, params: JsonObject, now: number): TaskRecord | undefined {
     const task = this.#store!.create(now, (params.task as JsonObject).ttl);
-    if (!task) this.#out.send('client', errorResponse(id, ERR.serverExited, 'mcp-leash keeps too many working tasks; wait for some to finish or cancel them'));
+    if (!task) {
+      const call = `l${++this.#ownCalls}`;
+      if (this.#out.events) this.#out.event({ type: 'call-opened', call, from: 'client', method: 'tools/call', tool: typeof params.name === 'string' ? params.name : undefined, id, at: now });
+      this.#reply(call, errorResponse(id, ERR.serverExited, 'mcp-leash keeps too many working tasks; wait for some to finish or cancel them'), 'error', now, now);
+    }
     return task;
   }
 
   /** Links the task to the call that runs it and answers the client's request with the handle. */
   start(task: TaskRecord, call: ClientCall, id: RequestId): void {
     task.callKey = call.key;
-    call.taskId = task.taskId;
-    this.#out.send('client', { jsonrpc: '2.0', id, result: { task: this.#store!.view(task) } });
+    this.#out.send('client', { jsonrpc: '2.0', id, result: { task: this.#store!.view(task) } }, call.id);
     this.#out.log('info', 'task created', { taskId: task.taskId, tool: call.tool, ttl: task.ttl });
   }
 
@@ -127,41 +134,53 @@ export class TaskBridge {
     return { ...params, _meta: { ...meta, [RELATED_TASK]: { taskId: call.taskId } } };
   }
 
-  /** tasks/get, tasks/result, tasks/list, tasks/cancel. */
+  /** tasks/get, tasks/result, tasks/list, tasks/cancel: each is a call mcp-leash answers itself (`l<n>`). */
   handle(id: RequestId, method: string, params: JsonObject | undefined, now: number): void {
     const store = this.#store!;
-    const bad = (message: string): void => this.#out.send('client', errorResponse(id, ERR.invalidParams, message));
+    const call = `l${++this.#ownCalls}`;
+    if (this.#out.events) this.#out.event({ type: 'call-opened', call, from: 'client', method, id, at: now });
+    const reply = (msg: JsonObject, outcome: Outcome): void => this.#reply(call, msg, outcome, now, now);
+    const bad = (message: string): void => reply(errorResponse(id, ERR.invalidParams, message), 'error');
     if (method === 'tasks/list') {
       const page = store.list(params?.cursor);
       if (!page) bad('Invalid cursor for tasks/list');
-      else this.#out.send('client', { jsonrpc: '2.0', id, result: page });
+      else reply({ jsonrpc: '2.0', id, result: page }, 'ok');
       return;
     }
     const task = store.get(params?.taskId);
     if (!task) return bad(`Failed to retrieve task: Task not found (${JSON.stringify(params?.taskId ?? null)})`);
     if (method === 'tasks/get') {
-      this.#out.send('client', { jsonrpc: '2.0', id, result: store.view(task) });
+      reply({ jsonrpc: '2.0', id, result: store.view(task) }, 'ok');
     } else if (method === 'tasks/result') {
-      if (isTerminal(task.status)) this.#sendResult(id, task);
-      else task.waiters.push(id);
+      if (isTerminal(task.status)) this.#sendResult({ id, call, at: now }, task, now);
+      else task.waiters.push({ id, call, at: now });
     } else if (isTerminal(task.status)) {
       bad(`Cannot cancel task ${task.taskId}: it is already ${task.status}`);
     } else {
       if (task.callKey !== undefined) this.#opts.cancelCall(task.callKey, now);
       // Spec: the task is cancelled before the answer goes out.
       this.#end(task, 'cancelled', { error: { code: ERR.serverExited, message: 'Task was cancelled' } }, 'The task was cancelled by request.', now);
-      this.#out.send('client', { jsonrpc: '2.0', id, result: store.view(task) });
+      reply({ jsonrpc: '2.0', id, result: store.view(task) }, 'ok');
     }
   }
 
+  #reply(call: string, msg: JsonObject, outcome: Outcome, openedAt: number, now: number): void {
+    this.#out.send('client', msg, call);
+    if (!this.#out.events) return;
+    const e = msg.error;
+    const errorCode = isObject(e) && typeof e.code === 'number' ? { errorCode: e.code } : {};
+    this.#out.event({ type: 'call-ended', call, outcome, by: 'leash', ms: now - openedAt, at: now, phase: 'running', ...errorCode });
+  }
+
   /** The client cancelled a tasks/result it was waiting on; true when that id was one. */
-  dropWaiter(requestId: RequestId): boolean {
+  dropWaiter(requestId: RequestId, now: number): boolean {
     if (!this.#store) return false;
     for (const t of this.#store.waiting()) {
-      const i = t.waiters.indexOf(requestId);
+      const i = t.waiters.findIndex((w) => w.id === requestId);
       if (i >= 0) {
-        t.waiters.splice(i, 1);
+        const [w] = t.waiters.splice(i, 1);
         this.#out.log('debug', 'client cancelled its tasks/result wait', { taskId: t.taskId });
+        if (this.#out.events) this.#out.event({ type: 'call-ended', call: w!.call, outcome: 'cancelled', by: 'requester', cancelledBy: 'client', ms: now - w!.at, at: now, phase: 'running' });
         return true;
       }
     }
@@ -172,18 +191,21 @@ export class TaskBridge {
     const store = this.#store!;
     if (!store.finish(task, status, outcome, message, now)) return;
     this.#out.log('info', 'task ended', { taskId: task.taskId, status });
+    if (this.#out.events) this.#out.event({ type: 'task', taskId: task.taskId, status, at: now });
     this.#out.send('client', notification('notifications/tasks/status', store.view(task)));
-    for (const waiter of task.waiters.splice(0)) this.#sendResult(waiter, task);
+    for (const waiter of task.waiters.splice(0)) this.#sendResult(waiter, task, now);
   }
 
   /** Exactly what the plain call returned, with the related-task _meta the spec requires. */
-  #sendResult(id: RequestId, task: TaskRecord): void {
+  #sendResult(w: { id: RequestId; call: string; at: number }, task: TaskRecord, now: number): void {
     const o = task.outcome;
+    const id = w.id;
     if (o && 'result' in o) {
       const meta = isObject(o.result._meta) ? o.result._meta : {};
-      this.#out.send('client', { jsonrpc: '2.0', id, result: { ...o.result, _meta: { ...meta, [RELATED_TASK]: { taskId: task.taskId } } } });
+      const outcome = o.result.isError === true ? 'tool-error' : 'ok';
+      this.#reply(w.call, { jsonrpc: '2.0', id, result: { ...o.result, _meta: { ...meta, [RELATED_TASK]: { taskId: task.taskId } } } }, outcome, w.at, now);
     } else {
-      this.#out.send('client', { jsonrpc: '2.0', id, error: o?.error ?? { code: ERR.serverExited, message: 'Task ended without a result' } });
+      this.#reply(w.call, { jsonrpc: '2.0', id, error: o?.error ?? { code: ERR.serverExited, message: 'Task ended without a result' } }, 'error', w.at, now);
     }
   }
 }

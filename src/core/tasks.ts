@@ -25,7 +25,8 @@ export interface TaskRecord {
   /** What the plain call would have returned: a response without its id. */
   outcome: { result: JsonObject } | { error: JsonObject } | undefined;
   /** Client requests (tasks/result) waiting for a terminal state. */
-  waiters: RequestId[];
+  /** tasks/result requests waiting for the end: the client's id, the call's id for events, when it came. */
+  waiters: { id: RequestId; call: string; at: number }[];
 }
 
 export interface TaskOptions {

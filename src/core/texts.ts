@@ -68,3 +68,12 @@ export function childExitText(code: number | null, signal: string | null, stderr
 export function giveUpText(restarts: number, windowMs: number, lastExit: string): string {
   return `MCP server is not running: it failed ${restarts + 1} times within ${formatDuration(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
 }
+
+/** Text of the isError tool result for a call that ran out of time before the server saw it. */
+export function queuedTimeoutText(tool: string, limitMs: number): string {
+  return (
+    `The tool "${tool}" did not start within its time limit of ${formatDuration(limitMs)}: it was still waiting in ` +
+    `mcp-leash's queue behind other calls, and the server never saw it. No result is available. You may retry ` +
+    `later, when fewer calls are running, or ask the user to raise the limit or maxConcurrency in the mcp-leash policy.`
+  );
+}

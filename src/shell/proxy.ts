@@ -4,8 +4,10 @@
 // answer, when to restart) is the core's; this file only carries it out.
 
 import type { Readable, Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { Session, type Frame } from '../core/session.js';
 import type { Output } from '../core/outputs.js';
+import { withIdAndToken, type JsonObject } from '../core/message.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
 import { LineSplitter } from '../wire/line-splitter.js';
@@ -13,7 +15,7 @@ import { decodeLine, oversizeFrame } from '../wire/decode.js';
 import { encodeOut } from '../wire/encode-out.js';
 import { decodeLongLine } from '../wire/long-line.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
-import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
+import { reapGroup } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
 import { signalNumber, STOP_SIGNALS } from './signals.js';
@@ -42,8 +44,6 @@ export interface Tap {
   received(from: 'client' | 'child', frame: Frame, bytes: number): void;
   sent(to: 'client' | 'child', out: Extract<Output, { type: 'send' }>): void;
 }
-
-type ShutdownCause = 'client-eof' | NodeJS.Signals;
 
 /** After the child exits, how long its last output may take to arrive through the pipe. */
 const EXIT_WAIT_FOR_STDOUT_MS = 1000;
@@ -79,7 +79,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   // Payload summaries (never payloads) only at debug; the check is made once, off the hot path.
   const debugFrames = logger.isLevelEnabled('debug');
-  const session = new Session(policy, { epochOffsetMs: performance.timeOrigin });
+  const session = new Session(policy, {
+    epochOffsetMs: performance.timeOrigin,
+    taskIdPrefix: `leash-${randomBytes(4).toString('hex')}-`,
+  });
   opts.onSession?.(session);
   const alarm = new Alarm(() => {
     session.handleTimeout(now());
@@ -87,11 +90,12 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   });
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
-  let shuttingDown: ShutdownCause | undefined;
-  let stopping = false;
+  /** Set once the core gave its 'exit': nothing is read or written any more. */
+  let exiting = false;
   let clientGone = false;
   let reaping: Promise<void> = Promise.resolve();
-  let ladder: Ladder | undefined;
+  /** The last child, kept after its exit so that its group's stragglers can be reaped. */
+  let lastChild: Child = undefined as unknown as Child; // set below, before anything runs
 
   // ── writing ────────────────────────────────────────────────────────────────────────────
   // Encoded messages wait here until the end of drain(), then go out as one write per side.
@@ -110,7 +114,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     // Handling an output may produce more (an unencodable message gets an answer instead).
     for (let batch = session.poll(); batch.length > 0; batch = session.poll()) for (const o of batch) perform(o);
     flush();
-    alarm.set(session.nextDeadline());
+    if (!exiting) alarm.set(session.nextDeadline());
     if (logs.length) {
       for (const o of logs) logger[o.level](o.fields ?? {}, o.msg);
       logs.length = 0;
@@ -119,18 +123,20 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   function perform(o: Output): void {
     switch (o.type) {
+      case 'forward':
       case 'send': {
         const queue = o.to === 'client' ? toClient : toChild;
+        const msg = o.type === 'send' ? o.msg : materialise(o);
         let encoded: string | Buffer[];
         try {
-          encoded = encodeOut(o.msg);
+          encoded = encodeOut(msg);
         } catch (err) {
           // JSON.stringify can only fail on a message nested past its recursion limit.
           session.handleUnencodable(o, err instanceof Error ? err.message : String(err), readingAt ?? now());
           break;
         }
-        opts.tap?.sent(o.to, o);
-        if (debugFrames) logger.debug({ to: o.to, method: o.msg.method, id: o.msg.id as string | number | undefined, origId: o.origId }, 'frame sent');
+        opts.tap?.sent(o.to, { type: 'send', to: o.to, msg, origId: o.type === 'forward' && o.id !== undefined ? (o.frame.msg.id as string | number) : undefined });
+        if (debugFrames) logger.debug({ to: o.to, method: msg.method, id: msg.id as string | number | undefined, call: o.call }, 'frame sent');
         if (typeof encoded === 'string') queue.push(encoded);
         else for (const b of encoded) queue.push(b);
         break;
@@ -138,16 +144,37 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       case 'log':
         logs.push(o);
         break;
-      case 'stop':
-        void stop(o.code, o.reason);
+      case 'event':
         break;
       case 'spawn':
         void respawn();
         break;
-      case 'kill':
-        kill(o.reason);
+      case 'close-child-stdin':
+        flush(); // what the core sent the child before closing goes first
+        child?.stdin.end();
         break;
+      case 'signal-child': {
+        const c = child;
+        if (c && !c.hasExited()) {
+          logger.warn({ signal: o.signal, childPid: c.pid }, 'signalling the server');
+          c.signalGroup(o.signal);
+        }
+        break;
+      }
+      case 'exit':
+        void exit(o.code, o.reason, o.graceMs);
+        break;
+      case 'stop':
+      case 'kill':
+        break; // legacy kinds the core no longer emits
     }
+  }
+
+  /** The message a 'forward' output stands for. */
+  function materialise(o: Extract<Output, { type: 'forward' }>): JsonObject {
+    const m = o.frame.msg;
+    if (o.id === undefined && o.token === undefined) return m;
+    return withIdAndToken(m, o.id ?? (m.id as string | number), o.token);
   }
 
   function flush(): void {
@@ -270,10 +297,13 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       // A dead child never drains: the client must not stay unread waiting for it.
       if (c === child) toChildValve.open();
       // Output written just before exit may still be in the pipe: read it before failing requests.
-      await Promise.race([stdoutClosed, new Promise((r) => setTimeout(r, EXIT_WAIT_FOR_STDOUT_MS))]);
-      if (shuttingDown || c !== child) return; // an exit we asked for; shutdown() decides the code
+      // (Not while the ladder stops it: nobody waits for its answers, and the host waits for us.)
+      if (session.childState !== 'stopping') {
+        await Promise.race([stdoutClosed, new Promise((r) => setTimeout(r, EXIT_WAIT_FOR_STDOUT_MS))]);
+      }
+      if (c !== child || exiting) return;
       child = undefined;
-      // Stragglers of the dead child's group go too; stop() waits for this before exiting.
+      // Stragglers of the dead child's group go too; exit() waits for this.
       reaping = reapGroup(c, policy.shutdown.termGraceMs);
       session.handleChildExit({ code: info.code, signal: info.signal, signalNumber: signalNumber(info.signal), stderrTail: tail.lines() }, now());
       drain();
@@ -283,11 +313,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   async function respawn(): Promise<void> {
     try {
       const c = await spawnChild(opts.command, opts.args);
-      if (shuttingDown) {
-        await stopChild(c, policy.shutdown);
-        return;
-      }
       child = c;
+      lastChild = c;
       attach(c);
       logger.info({ childPid: c.pid }, 'child restarted');
       session.handleChildStarted(now());
@@ -299,52 +326,19 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     drain();
   }
 
-  function kill(reason: string): void {
-    const c = child;
-    if (!c || c.hasExited()) return;
-    logger.warn({ reason, childPid: c.pid }, 'killing the server');
-    c.signalGroup('SIGTERM');
-    const t = setTimeout(() => c.signalGroup('SIGKILL'), policy.shutdown.termGraceMs);
-    void c.exited.then(() => clearTimeout(t));
-  }
-
   // ── the end ────────────────────────────────────────────────────────────────────────────
-  /** The core decided to end (child gone for good, or startup timeout). */
-  async function stop(code: number, reason: string): Promise<void> {
-    if (stopping) return;
-    stopping = true;
+  /** The core gave its exit code: reap what is left of the child's group, then return it. */
+  async function exit(code: number, reason: string, graceMs: number): Promise<void> {
+    if (exiting) return;
+    exiting = true;
     alarm.clear();
-    const c = child;
-    if (c && !c.hasExited()) {
-      logger.warn({ reason }, 'stopping the server');
-      ladder = startLadder(c, policy.shutdown);
-      await ladder.done;
-    }
+    logger.info({ code, reason }, 'mcp-leash exits');
     await reaping;
+    await reapGroup(lastChild, graceMs);
     resolveDone(code);
   }
 
-  /** The client went away or we were signalled: the shutdown ladder, then the child's code. */
-  async function shutdown(cause: ShutdownCause): Promise<void> {
-    if (shuttingDown || stopping) {
-      if (cause !== 'client-eof') ladder?.hurry();
-      return;
-    }
-    shuttingDown = cause;
-    alarm.clear();
-    const c = child;
-    if (!c) {
-      await reaping;
-      resolveDone(cause === 'client-eof' ? 0 : 128 + signalNumber(cause));
-      return;
-    }
-    ladder = startLadder(c, policy.shutdown, cause !== 'client-eof');
-    const { by, exit } = await ladder.done;
-    logger.info({ cause, stoppedBy: by, exitCode: exit.code, signal: exit.signal }, 'server stopped');
-    if (by === 'itself') resolveDone(exit.code ?? 128 + signalNumber(exit.signal));
-    else resolveDone(cause === 'client-eof' ? 0 : 128 + signalNumber(cause));
-  }
-
+  lastChild = child;
   attach(child);
   logger.info({ command: opts.command, childPid: child.pid }, 'child started');
   session.handleChildStarted(now());
@@ -353,20 +347,27 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   stdin.on('data', (chunk: Buffer) => {
     if (fromClient.push(chunk)) drain();
   });
+  let clientClosed = false;
+  const closeClient = (): void => {
+    if (clientClosed || exiting) return;
+    clientClosed = true;
+    session.handleClientEof(now());
+    drain();
+  };
   stdin.once('end', () => {
     fromClient.end();
     drain();
-    logger.info('client closed stdin; stopping the server');
-    void shutdown('client-eof');
+    closeClient();
   });
   stdout.on('error', (err: NodeJS.ErrnoException) => {
     clientGone = true;
     logger.info({ err: err.code }, 'client stdout closed');
-    void shutdown('client-eof');
+    closeClient();
   });
   const onSignal = (sig: NodeJS.Signals): void => {
-    logger.info({ signal: sig }, 'signal received; stopping the server');
-    void shutdown(sig);
+    if (exiting) return;
+    session.handleSignal(sig, signalNumber(sig), now());
+    drain();
   };
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   opts.onSignalsHandled?.();

@@ -5,7 +5,7 @@ import { ERR } from '../../src/core/session.js';
 import { Link, call, cancel, note, ok, policy, progress, req, requestsOf, responsesOf } from './link.js';
 
 describe('§8 child exit', () => {
-  it('every in-flight and queued request gets -32000 naming the exit code and stderr tail, then a stop with the code', () => {
+  it('every in-flight and queued request gets -32000 naming the exit code and stderr tail, then an exit with the code', () => {
     const l = new Link(policy({ maxConcurrency: 1, defaults: { heartbeatMs: 1000 } }));
     l.client(call('run', 'a', 'tok')).client(call('wait', 'b', 'tok2')).client(req(0, 'tools/list')).advance(500).take();
     l.childExit({ code: 3, stderrTail: ['Traceback (most recent call last):', 'ValueError: boom'] });
@@ -22,8 +22,8 @@ describe('§8 child exit', () => {
       expect(err.data.exitCode).toBe(3);
       expect(err.data.stderr).toStrictEqual(['Traceback (most recent call last):', 'ValueError: boom']);
     }
-    const stopAt = out.findIndex((o) => o.type === 'stop');
-    expect(out[stopAt]).toMatchObject({ type: 'stop', code: 3 });
+    const stopAt = out.findIndex((o) => o.type === 'exit');
+    expect(out[stopAt]).toMatchObject({ type: 'exit', code: 3 });
     expect(out.slice(stopAt + 1).filter((o) => o.type !== 'log')).toStrictEqual([]);
     expect(out.findLastIndex((o) => o.type === 'send')).toBeLessThan(stopAt);
     // The queued request was not started on the dead child; no timers are left.
@@ -39,7 +39,7 @@ describe('§8 child exit', () => {
     l.client(call(1, 'a')).childExit({ code: null, signal: 'SIGKILL', signalNumber: 9, stderrTail: [] });
     const [resp] = responsesOf(l.toClient);
     expect((resp!.error as { message: string }).message).toContain('SIGKILL');
-    expect(l.stops).toMatchObject([{ type: 'stop', code: 137 }]);
+    expect(l.stops).toMatchObject([{ type: 'exit', code: 137 }]);
   });
 
   it('an exit with nothing in flight still stops with the child code', () => {

@@ -2,19 +2,27 @@
 // feed frames from either peer, and collectors for everything the core asks the shell to do.
 // Nothing here sleeps or touches a process; time only moves when a test says so.
 
-import { peek, type JsonObject, type RequestId } from '../../src/core/message.js';
+import type { CoreEvent } from '../../src/core/events.js';
+import { peek, withIdAndToken, type JsonObject, type RequestId } from '../../src/core/message.js';
 import type { Output } from '../../src/core/outputs.js';
 import { Session, type ChildExit, type Frame } from '../../src/core/session.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/policy/types.js';
 
+/**
+ * A message the core sent, as the peer reads it: a 'forward' output with its id and token
+ * applied, or a 'send'. `origId` is the key of the client call it belongs to (from the output's
+ * `call`, `c<key>`), for messages to the client.
+ */
 export type Sent = { type: 'send'; to: 'client' | 'child'; msg: JsonObject; origId?: RequestId };
 export type Logged = Extract<Output, { type: 'log' }>;
-export type Stopped = Extract<Output, { type: 'stop' }>;
+export type Stopped = Extract<Output, { type: 'exit' }>;
+/** Outputs as tests see them: events go to Link.events, messages are materialised (Sent). */
+export type TestOutput = Exclude<Output, { type: 'forward' | 'send' | 'event' }> | Sent;
 
 /** One output, stamped with the virtual time at which the core produced it. */
 export interface Stamped {
   t: number;
-  out: Output;
+  out: TestOutput;
 }
 
 /** Policy from DEFAULT_POLICY with some fields overridden (defaults merged field by field). */
@@ -60,13 +68,16 @@ export class Link {
   t: number;
   /** Every output, in order, with its time. */
   readonly outputs: Stamped[] = [];
+  /** Every event the core emitted, in order. */
+  readonly events: CoreEvent[] = [];
   /** Outputs since the last take(). */
   #fresh: Stamped[] = [];
   /** Safety net for a core that keeps a deadline in the past (would spin a real shell). */
   static readonly MAX_TIMEOUTS_PER_INSTANT = 100;
 
   constructor(p: Policy = policy(), start = 0) {
-    this.session = new Session(p);
+    // strict: a bug in the core (an illegal transition) fails the test that found it.
+    this.session = new Session(p, { strict: true, events: true });
     this.t = start;
   }
 
@@ -80,7 +91,7 @@ export class Link {
     return this.outputs.map((s) => s.out).filter((o): o is Logged => o.type === 'log');
   }
   get stops(): Stopped[] {
-    return this.outputs.map((s) => s.out).filter((o): o is Stopped => o.type === 'stop');
+    return this.outputs.map((s) => s.out).filter((o): o is Stopped => o.type === 'exit');
   }
   /** Sends to one side, with times. */
   sent(to: 'client' | 'child'): Array<Sent & { t: number }> {
@@ -131,6 +142,18 @@ export class Link {
     return this.#drain();
   }
 
+  /** The client closed stdin. */
+  eof(): this {
+    this.session.handleClientEof(this.t);
+    return this.#drain();
+  }
+
+  /** mcp-leash got a stop signal. */
+  signal(name: string, n: number): this {
+    this.session.handleSignal(name, n, this.t);
+    return this.#drain();
+  }
+
   /** The shell started the child the core asked for (a 'spawn' output). */
   childStarted(): this {
     this.session.handleChildStarted(this.t);
@@ -177,7 +200,12 @@ export class Link {
   }
 
   #drain(): this {
-    for (const out of this.session.poll()) {
+    for (const raw of this.session.poll()) {
+      if (raw.type === 'event') {
+        this.events.push(raw.event);
+        continue;
+      }
+      const out = asSeen(raw);
       if (out.type === 'send') assertJsonSafe(out.msg, `send to ${out.to}`);
       const s = { t: this.t, out };
       this.outputs.push(s);
@@ -185,6 +213,19 @@ export class Link {
     }
     return this;
   }
+}
+
+/** What the peer reads for a message output; other outputs as they are. */
+function asSeen(o: Exclude<Output, { type: 'event' }>): TestOutput {
+  if (o.type !== 'forward' && o.type !== 'send') return o;
+  let msg: JsonObject;
+  if (o.type === 'send') msg = o.msg;
+  else {
+    const m = o.frame.msg;
+    msg = o.id === undefined && o.token === undefined ? m : withIdAndToken(m, o.id ?? (m.id as RequestId), o.token);
+  }
+  const key = o.to === 'client' && o.call !== undefined && /^c\d+$/.test(o.call) ? Number(o.call.slice(1)) : undefined;
+  return key === undefined ? { type: 'send', to: o.to, msg } : { type: 'send', to: o.to, msg, origId: key };
 }
 
 function isFrame(v: JsonObject | Frame): v is Frame {

@@ -410,7 +410,7 @@ export class Model {
   absorb(outs: Stamped[], step: Step): void {
     for (const { t, out } of outs) {
       if (out.type === 'log') continue;
-      if (out.type === 'stop') {
+      if (out.type === 'exit') {
         if (this.exited === undefined) this.fail(`stop without a child exit: ${JSON.stringify(out)}`);
         if (out.code !== this.exited) this.fail(`stop code ${out.code}, child exited with ${this.exited}`);
         if (++this.stops > 1) this.fail('more than one stop');
@@ -621,6 +621,35 @@ export class Model {
 
   // ── the end ──
 
+  /**
+   * The core's events tell the same story as the messages (what traces and reports rely on):
+   * every call opened once and ended once, after it opened; client calls end with the outcome
+   * the model saw; no event for a call that was never opened.
+   */
+  checkEvents(): void {
+    const opened = new Map<string, number>();
+    const ended = new Map<string, string>();
+    for (const e of this.link.events) {
+      if (e.type === 'call-opened') {
+        if (opened.has(e.call)) this.fail(`call ${e.call} opened twice`);
+        opened.set(e.call, e.at);
+      } else if (e.type === 'call-ended') {
+        if (!opened.has(e.call)) this.fail(`call ${e.call} ended without being opened`);
+        if (ended.has(e.call)) this.fail(`call ${e.call} ended twice`);
+        ended.set(e.call, e.outcome);
+      } else if ('call' in e && e.type !== 'late-answer' && !opened.has(e.call)) {
+        this.fail(`${e.type} event for call ${e.call}, which never opened`);
+      }
+    }
+    for (const call of opened.keys()) if (!ended.has(call)) this.fail(`call ${call} opened but never ended`);
+    for (const c of this.calls.values()) {
+      const outcome = ended.get(`c${c.key}`);
+      if (outcome === undefined) this.fail(`model call ${c.key} has no call-ended event`);
+      const want = c.status === 'cancelled' ? 'cancelled' : undefined;
+      if (want !== undefined && outcome !== want) this.fail(`call c${c.key} ended ${outcome}, the model saw ${c.status}`);
+    }
+  }
+
   finish(byExit: boolean): void {
     if (this.exited === undefined && byExit) this.run({ k: 'exit', code: 1 });
     for (let round = 0; this.exited === undefined && this.live().length; round++) {
@@ -636,6 +665,7 @@ export class Model {
     if (this.rejectedAnswered !== this.rejected) this.fail('a request after exit was not answered');
     expect(this.link.session.inFlight).toBe(0);
     expect(this.link.session.nextDeadline()).toBeUndefined();
+    this.checkEvents();
     this.link.advance(3_600_000);
     expect(this.link.take().filter((s) => s.out.type !== 'log')).toStrictEqual([]);
   }

@@ -17,7 +17,8 @@ function initialized(l: Link, caps: object = { tools: { listChanged: true } }): 
 }
 
 const spawns = (l: Link) => l.outputs.filter((o) => o.out.type === 'spawn');
-const kills = (l: Link) => l.outputs.filter((o) => o.out.type === 'kill');
+/** A kill is SIGTERM to the group (SIGKILL follows after termGrace unless the child exits). */
+const kills = (l: Link) => l.outputs.filter((o) => o.out.type === 'signal-child' && o.out.signal === 'SIGTERM');
 
 describe('§8 restart on failure', () => {
   it('fails the running call with -32000, keeps queued ones, and asks for a new child after the backoff', () => {
@@ -82,7 +83,7 @@ describe('§8 restart on failure', () => {
   it('with onGiveUp "exit" stops with the child\'s code once the cap is reached', () => {
     const l = initialized(new Link(restartPolicy({ maxRestarts: 0, onGiveUp: 'exit' }), 0));
     l.childExit({ code: 4 });
-    expect(l.stops).toStrictEqual([{ type: 'stop', code: 4, reason: 'child exited' }]);
+    expect(l.stops).toStrictEqual([{ type: 'exit', code: 4, reason: 'child exited', graceMs: 2000 }]);
   });
 
   it('tells the client the tool list changed when the restarted child lists other tools', () => {
@@ -104,7 +105,7 @@ describe('§8 restart on failure', () => {
   it('restart "never" (the default) stops with the child\'s exit code', () => {
     const l = initialized(new Link(policy(), 0));
     l.childExit({ code: 3 });
-    expect(l.stops).toStrictEqual([{ type: 'stop', code: 3, reason: 'child exited' }]);
+    expect(l.stops).toStrictEqual([{ type: 'exit', code: 3, reason: 'child exited', graceMs: 2000 }]);
     expect(spawns(l)).toHaveLength(0);
   });
 });

@@ -169,12 +169,15 @@ describe('§5 timeouts: initialize has its own startup timeout', () => {
     expect(l.toClient).toStrictEqual([]);
     l.advance(1);
     expect(responsesOf(l.toClient)).toMatchObject([{ id: 0, error: { code: -32001, data: { method: 'initialize', timeoutMs: 5000, elapsedMs: 5000 } } }]);
-    expect(l.stops).toHaveLength(1);
-    expect(l.stops[0]!.code).not.toBe(0);
-    // The stop comes after the error, so the shell can still write the error first.
+    // The ladder starts after the error, so the shell can still write the error first.
     const kinds = l.outputs.map((s) => (s.out.type === 'send' ? `send:${s.out.to}` : s.out.type));
-    expect(kinds.lastIndexOf('send:client')).toBeLessThan(kinds.indexOf('stop'));
+    expect(kinds.lastIndexOf('send:client')).toBeLessThan(kinds.indexOf('close-child-stdin'));
     expect(l.logs.some((o) => o.level === 'error')).toBe(true);
+    // Once the child is gone, the run ends with a non-zero code.
+    expect(l.stops).toHaveLength(0);
+    l.childExit({ code: 0 });
+    expect(l.stops).toHaveLength(1);
+    expect(l.stops[0]!.code).toBe(1);
   });
 
   it('a late initialize response is dropped', () => {

@@ -1,0 +1,141 @@
+// Admission, the queue, and the one way a client call ends.
+//
+// admit(): a new call runs at once when the child is up and a slot is free (initialize and ping
+// never wait and take no slot), and waits in the FIFO otherwise. close(): the only place a call
+// ends: its phase moves to 'ended' (call-life.ts), its one answer goes out (to the client, or
+// into its task), its 'call-ended' event is emitted, its timer is disarmed, its slot is freed,
+// and queued calls that now fit are dispatched.
+
+import type { Policy } from '../policy/types.js';
+import { dispatch, end, type CallInput, type ClientCall, type IllegalHook } from './call-life.js';
+import type { ClientCalls } from './client-calls.js';
+import type { DeadlineQueue } from './deadlines.js';
+import type { CallPhase, Outcome, TimeoutKind } from './events.js';
+import { wholeMessage, type MessageFrame } from './frame.js';
+import { ERR } from './errors.js';
+import { errorResponse, isObject, type JsonObject } from './message.js';
+import type { Outbox } from './outbox.js';
+import { wakeAt } from './timers.js';
+
+/** How a call ended, for its 'call-ended' event. */
+export interface Ending {
+  outcome: Outcome;
+  by: 'server' | 'leash' | 'requester';
+  timeout?: { kind: TimeoutKind; limitMs: number; cancelSentToServer: boolean };
+  cancelledBy?: 'client' | 'task';
+}
+
+/** The answer a call gets: a frame from the child forwarded, or a message of mcp-leash's own. */
+export type Answer = { frame: MessageFrame } | { msg: JsonObject } | undefined;
+
+export interface AdmissionDeps {
+  policy: Policy;
+  out: Outbox;
+  calls: ClientCalls;
+  timers: DeadlineQueue<number>;
+  illegal: IllegalHook;
+  /** Whether a child is up to take requests. */
+  childUp(): boolean;
+  /** A task's call got its answer (tasks "auto"): the task keeps it instead of the client. */
+  completeTask(call: ClientCall, response: JsonObject, now: number): void;
+}
+
+type Ends = Exclude<CallInput, 'dispatch' | 'child-progress'>;
+
+export class Admission {
+  #d: AdmissionDeps;
+
+  constructor(deps: AdmissionDeps) {
+    this.#d = deps;
+  }
+
+  /** A new call enters: it runs now or waits. */
+  admit(call: ClientCall, now: number): void {
+    const { calls, out } = this.#d;
+    calls.add(call);
+    if (out.events) {
+      out.event({ type: 'call-opened', call: call.id, from: 'client', method: call.method, tool: call.tool, id: call.clientId, token: call.clientToken, at: now });
+    }
+    if (this.#d.childUp() && (call.unslotted || calls.hasSlotFor(call))) this.#dispatch(call, now);
+    else {
+      calls.enqueue(call);
+      if (out.events) out.event({ type: 'call-queued', call: call.id, position: calls.queued, at: now });
+    }
+    this.arm(call);
+  }
+
+  /** Dispatches queued calls that fit now (a slot was freed, or a child came up). */
+  runQueued(now: number): void {
+    for (const next of this.#d.calls.takeRunnable()) {
+      this.#dispatch(next, now);
+      this.arm(next);
+    }
+  }
+
+  /** The one way a call ends (see the file comment). `answer` is undefined for a cancelled call. */
+  close(call: ClientCall, input: Ends, ending: Ending, answer: Answer, now: number): void {
+    const { calls, out, timers } = this.#d;
+    const phase: CallPhase = call.phase === 'queued' ? 'queued' : 'running';
+    if (!end(call, input, this.#d.illegal)) return;
+    if (answer !== undefined) this.#answer(call, answer, now);
+    if (out.events) {
+      const errorCode = answer === undefined ? undefined : errorCodeOf(answer);
+      out.event({ type: 'call-ended', call: call.id, ...ending, ...(errorCode === undefined ? {} : { errorCode }), ms: now - call.receivedAt, at: now, phase });
+    }
+    timers.disarm(call.key);
+    if (calls.remove(call) && this.#d.childUp()) this.runQueued(now);
+  }
+
+  /**
+   * The child died: running calls get `answer(call)`, and queued ones too unless a restart
+   * follows (they wait for the next child). Returns how many were failed.
+   */
+  failAll(answer: (call: ClientCall) => JsonObject, restarting: boolean, now: number): number {
+    const failed = this.#d.calls.all().filter((c) => c.phase === 'running' || !restarting);
+    for (const call of failed) this.close(call, 'child-exit', { outcome: 'server-exited', by: 'leash' }, { msg: answer(call) }, now);
+    return failed.length;
+  }
+
+  /** Re-arms the call's one timer entry at its earliest deadline (timers.ts). */
+  arm(call: ClientCall): void {
+    const at = wakeAt(call, this.#d.policy.progressIntervalMs);
+    if (at !== Infinity) this.#d.timers.arm(call.key, at);
+  }
+
+  #dispatch(call: ClientCall, now: number): void {
+    const { out, calls } = this.#d;
+    const queuedMs = now - call.receivedAt;
+    // The child gets a token of ours when the client asked for progress, or when an idle timeout
+    // needs the child's progress to know it is alive.
+    const token = call.clientToken !== undefined || (call.rule.idleTimeoutMs > 0 && call.method !== 'initialize') ? call.key : undefined;
+    const frame = dispatch(call, now, token, this.#d.illegal);
+    if (frame === undefined) return;
+    calls.takeSlot(call);
+    out.forward('child', frame, call.key, token, call.id);
+    if (out.events) out.event({ type: 'call-dispatched', call: call.id, queuedMs, at: now });
+  }
+
+  #answer(call: ClientCall, answer: NonNullable<Answer>, now: number): void {
+    const { out } = this.#d;
+    if (call.taskId !== undefined) {
+      // A task keeps its answer for tasks/result; a long answer is parsed here (tasks are rare).
+      const whole = 'msg' in answer ? answer.msg : wholeMessage(answer.frame);
+      const msg = whole instanceof Error ? errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an answer that does not parse (${whole.message})`) : whole;
+      this.#d.completeTask(call, msg, now);
+    } else if ('frame' in answer) out.forward('client', answer.frame, call.clientId, undefined, call.id);
+    else out.send('client', { ...answer.msg, id: call.clientId }, call.id);
+  }
+}
+
+/** Outcome of an answer from the child (results with isError count as tool errors). */
+export function outcomeOf(msg: JsonObject, method: string): Outcome {
+  if (isObject(msg.error)) return 'error';
+  if (method === 'tools/call' && isObject(msg.result) && msg.result.isError === true) return 'tool-error';
+  return 'ok';
+}
+
+function errorCodeOf(answer: NonNullable<Answer>): number | undefined {
+  const msg = 'msg' in answer ? answer.msg : answer.frame.msg;
+  const e = msg.error;
+  return isObject(e) && typeof e.code === 'number' ? e.code : undefined;
+}

@@ -1,0 +1,455 @@
+/*
+ * The child's life: theory of operation.
+ *
+ * One child runs at a time. mcp-leash restarts it with backoff when the policy says so, replays
+ * the client's initialize to a restarted child, pings it for health, kills it when it hangs, and
+ * stops it with the MCP shutdown ladder (close its stdin, wait; SIGTERM its group, wait; SIGKILL)
+ * when the client goes away, a signal comes, or the core decides to end. How the run ends, and
+ * with which exit code, is decided here: the shell only carries out the outputs.
+ *
+ *   up         a child runs (initialized, or the client has not initialized yet);
+ *   down       it died; a restart is due at restartAt; requests wait in the queue;
+ *   spawning   the shell was asked for a new child;
+ *   replaying  the new child got the client's initialize again; its answer is ours;
+ *   gone       no child and none coming: requests are answered with an error at once;
+ *   stopping   the shutdown ladder runs (rung: stdin closed, SIGTERM sent, SIGKILL sent);
+ *   exited     the exit output was given; nothing more happens.
+ *
+ * PHASES lists, for each phase and input, the phases it may lead to; the code picks one and
+ * move() checks it against the table. A move the table does not list is a bug in mcp-leash.
+ *
+ * mcp-leash's own requests use string ids starting "mcp-leash:", which forwarded requests (the
+ * integers of ClientCalls) can never take, so their answers can never leak to the client.
+ */
+
+import type { Policy } from '../policy/types.js';
+import type { ClientCall } from './call-life.js';
+import type { ChildPhase } from './events.js';
+import { HealthCheck, OWN_ID_PREFIX } from './health.js';
+import { isObject, notification, type JsonObject } from './message.js';
+import type { Outbox } from './outbox.js';
+import { RestartTracker } from './restart.js';
+import { giveUpText } from './texts.js';
+import { earliest } from './timers.js';
+
+export type ChildState = 'up' | 'down' | 'spawning' | 'replaying' | 'gone' | 'stopping' | 'exited';
+
+export type ChildInput =
+  | 'exit' // the child exited (or could not be started)
+  | 'restart-due' // the backoff ran out
+  | 'started' // the shell started the child asked for
+  | 'replayed' // the restarted child accepted the replayed initialize
+  | 'stop' // the client closed stdin, a signal came, or the core decided to end
+  | 'rung-due'; // a rung of the ladder waited long enough
+
+/** For each phase and input, the phases it may lead to. */
+export const PHASES: { readonly [S in ChildState]: { readonly [I in ChildInput]?: readonly ChildState[] } } = {
+  up: { exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
+  down: { 'restart-due': ['spawning'], stop: ['exited'] },
+  spawning: { started: ['replaying', 'up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
+  replaying: { replayed: ['up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
+  gone: { stop: ['exited'] },
+  stopping: { 'rung-due': ['stopping'], stop: ['stopping'], exit: ['exited'], started: ['stopping'] },
+  exited: {},
+};
+
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
+  /** The signal's number, for the 128+N exit code (the core does not know the platform's table). */
+  signalNumber?: number;
+  stderrTail: string[];
+}
+
+/** Why the ladder runs: it decides the exit code. */
+type StopCause = { kind: 'eof' } | { kind: 'signal'; signalNumber: number } | { kind: 'decided'; code: number; reason: string };
+
+/** Short waits for a ladder that was started, or hurried, by a signal: hosts such as the SDK's
+ * StdioClientTransport SIGKILL mcp-leash 2 s after their SIGTERM, so a stubborn server must be
+ * gone well before that or it would be orphaned. */
+const URGENT_STDIN_MS = 500;
+const URGENT_TERM_MS = 1000;
+
+export class ChildLife {
+  #state: ChildState = 'up';
+  /** What a request gets once the child is gone for good. */
+  goneText = 'MCP server is not running';
+  /** The client's initialize request and initialized notification, replayed on restarts. */
+  initializeRequest: JsonObject | undefined;
+  initializedNotification: JsonObject | undefined;
+  /** The child's first initialize result, as the client was told it (before any additions). */
+  initializeResult: JsonObject | undefined;
+
+  #out: Outbox;
+  #policy: Policy;
+  #becameUp: (now: number) => void;
+  #restarts: RestartTracker;
+  #restartAt = 0;
+  #health: HealthCheck;
+  #replay: { id: string; deadline: number } | undefined;
+  #ownSeq = 0;
+  /** Tools the client last listed, to tell it when a restarted child offers different ones. */
+  #lastTools: string | undefined;
+  #toolsCheckId: string | undefined;
+  /**
+   * A client initialize not yet answered. Replaying it would be wrong if its child died first:
+   * the client got -32000 for it and will send its own again.
+   */
+  #pendingInitialize: JsonObject | undefined;
+  /** Restarts counted when mcp-leash gave up, for the error every later request gets. */
+  #gaveUp: number | undefined;
+  /** A hung child was sent SIGTERM; SIGKILL follows at this time unless it exits first. */
+  #killAt: number | undefined;
+  // The ladder, while stopping.
+  #cause: StopCause | undefined;
+  #rung: 'waiting-for-child' | 'stdin' | 'term' | 'kill' = 'stdin';
+  #rungAt: number | undefined;
+  #urgent = false;
+
+  /** `becameUp` runs whatever waited for a child (the queue). */
+  constructor(out: Outbox, policy: Policy, becameUp: (now: number) => void) {
+    this.#out = out;
+    this.#policy = policy;
+    this.#becameUp = becameUp;
+    this.#restarts = new RestartTracker(policy.restart);
+    this.#health = new HealthCheck(policy.healthCheck);
+  }
+
+  get state(): ChildState {
+    return this.#state;
+  }
+
+  get up(): boolean {
+    return this.#state === 'up';
+  }
+
+  /** No child will answer requests any more: answer them with an error at once. */
+  get refusing(): boolean {
+    return this.#state === 'gone' || this.#state === 'stopping' || this.#state === 'exited';
+  }
+
+  nextDeadline(): number | undefined {
+    return earliest(
+      this.#health.nextDeadline,
+      this.#state === 'down' ? this.#restartAt : undefined,
+      this.#replay?.deadline,
+      this.#killAt,
+      this.#state === 'stopping' ? this.#rungAt : undefined,
+    );
+  }
+
+  #move(input: ChildInput, to: ChildState, now: number, detail: { reason?: string; exit?: ChildExit } = {}): void {
+    const allowed = PHASES[this.#state][input];
+    if (!allowed?.includes(to)) throw new Error(`mcp-leash bug: the child's life has no move from ${this.#state} on "${input}" to ${to}`);
+    const was = this.#state;
+    this.#state = to;
+    if (was === to || !this.#out.events) return;
+    const phase = publicPhase(to);
+    if (phase === publicPhase(was)) return;
+    this.#out.event({
+      type: 'child',
+      phase,
+      at: now,
+      ...(detail.reason === undefined ? {} : { reason: detail.reason }),
+      ...(detail.exit === undefined ? {} : { exitCode: detail.exit.code, signal: detail.exit.signal }),
+    });
+  }
+
+  // ── the client's session with the child ─────────────────────────────────────────────────
+
+  /** The client sent initialize; it becomes the one to replay only once a child accepts it. */
+  initializeSent(msg: JsonObject): void {
+    this.#pendingInitialize = msg;
+  }
+
+  /** The child answered the client's initialize: the session exists, health pings may start. */
+  initialized(result: JsonObject, now: number): void {
+    if (this.#pendingInitialize) this.initializeRequest = this.#pendingInitialize;
+    this.#pendingInitialize = undefined;
+    this.initializeResult = result;
+    this.#health.start(now);
+  }
+
+  rememberTools(call: ClientCall, msg: JsonObject): void {
+    // Only a first page is comparable; paginated lists are not tracked.
+    if (call.hadCursor || !isObject(msg.result)) return;
+    this.#lastTools = JSON.stringify(msg.result.tools);
+  }
+
+  // ── exits and restarts ───────────────────────────────────────────────────────────────────
+
+  /**
+   * The child exited (or a spawn failed). Returns what the session must do with the calls it
+   * had: 'ignore' (an exit we caused while stopping, or a stale report), 'restart' (running calls
+   * fail, queued ones wait) or 'fail-all'.
+   */
+  exited(exit: ChildExit, now: number): 'ignore' | 'restart' | 'fail-all' {
+    this.#killAt = undefined;
+    if (this.#state === 'stopping') {
+      this.#exitCode(this.#ladderCode(exit), 'child stopped', now, exit);
+      return 'ignore';
+    }
+    if (!PHASES[this.#state].exit) return 'ignore';
+    this.#health.stop();
+    this.#replay = undefined;
+    const decision = this.#restarts.enabled ? this.#restarts.onFailure(now) : undefined;
+    if (decision?.action === 'restart') {
+      this.#restartAt = now + decision.delayMs;
+      this.#move('exit', 'down', now, { exit });
+      this.#out.log('warn', 'restarting the server', { inMs: decision.delayMs, attempt: decision.attempt, maxRestarts: this.#policy.restart.maxRestarts });
+      if (this.#out.events) this.#out.event({ type: 'restart', attempt: decision.attempt, delayMs: decision.delayMs, at: now });
+      return 'restart';
+    }
+    if (decision?.action === 'give-up') {
+      this.#out.log('warn', 'giving up on the server: too many restarts', { restarts: decision.restarts, windowMs: this.#policy.restart.windowMs });
+      this.#gaveUp = decision.restarts;
+    }
+    this.#move('exit', 'gone', now, { exit, reason: decision?.action === 'give-up' ? 'too many restarts' : 'child exited' });
+    return 'fail-all';
+  }
+
+  /** After the calls a dead child had are answered: exit, unless mcp-leash keeps answering. */
+  concludeExit(code: number, exitText: string, now: number): void {
+    if (this.#state !== 'gone') return;
+    if (this.#gaveUp !== undefined) {
+      this.goneText = giveUpText(this.#gaveUp, this.#policy.restart.windowMs, exitText);
+      if (this.#policy.restart.onGiveUp === 'error') return;
+    }
+    this.#state = 'exited'; // gone -> exited: nothing runs, so no ladder
+    this.#out.push({ type: 'exit', code, reason: 'child exited', graceMs: this.#policy.shutdown.termGraceMs });
+    if (this.#out.events) this.#out.event({ type: 'exit', code, reason: 'child exited', at: now });
+  }
+
+  /** The shell started the child asked for with a 'spawn' output. */
+  childStarted(now: number): void {
+    if (this.#state === 'stopping' && this.#rung === 'waiting-for-child') return this.#firstRung(now);
+    if (this.#state !== 'spawning') return;
+    if (!this.initializeRequest) return this.#becomeUp('started', now);
+    const id = this.#ownId('init');
+    this.#replay = { id, deadline: now + this.#policy.startupTimeoutMs };
+    this.#move('started', 'replaying', now);
+    this.#out.log('info', "replaying the client's initialize to the restarted server");
+    this.#out.send('child', { ...this.initializeRequest, id });
+  }
+
+  tick(now: number): void {
+    if (this.#state === 'down' && now >= this.#restartAt) {
+      this.#move('restart-due', 'spawning', now);
+      this.#out.push({ type: 'spawn' });
+    }
+    if (this.#replay && now >= this.#replay.deadline) {
+      this.#out.log('warn', 'the restarted server did not answer the replayed initialize in time; stopping it', { timeoutMs: this.#policy.startupTimeoutMs });
+      this.#replay = undefined;
+      this.kill('replayed initialize timed out', now);
+    }
+    if (this.#killAt !== undefined && now >= this.#killAt) {
+      this.#killAt = undefined;
+      this.#out.push({ type: 'signal-child', signal: 'SIGKILL' });
+    }
+    if (this.#state === 'stopping' && this.#rungAt !== undefined && now >= this.#rungAt) this.#nextRung(now);
+    const t = this.#state === 'up' ? this.#health.tick(now) : undefined;
+    if (t?.action === 'ping') this.#out.send('child', { jsonrpc: '2.0', id: t.id, method: 'ping' });
+    else if (t?.action === 'hung') {
+      this.#out.log('warn', 'the server missed its health pings; treating it as hung and killing it', { misses: t.misses });
+      this.kill('health check failed', now);
+    }
+  }
+
+  /** The child is hung or unusable: SIGTERM its group, SIGKILL after termGrace; its exit comes back. */
+  kill(reason: string, now: number): void {
+    if (this.#killAt !== undefined || this.#state === 'stopping') return;
+    this.#out.log('warn', 'killing the server', { reason });
+    this.#out.push({ type: 'signal-child', signal: 'SIGTERM' });
+    this.#killAt = now + this.#policy.shutdown.termGraceMs;
+  }
+
+  // ── the end ──────────────────────────────────────────────────────────────────────────────
+
+  /** The client closed its end of stdin (or stdout broke). */
+  clientClosed(now: number): void {
+    this.#stop({ kind: 'eof' }, now);
+  }
+
+  /** mcp-leash got a stop signal. A second one hurries a ladder already running. */
+  signalled(signalNumber: number, now: number): void {
+    this.#stop({ kind: 'signal', signalNumber }, now);
+  }
+
+  /** The core decided to end (startup timeout): stop the child, then exit with `code`. */
+  decideExit(code: number, reason: string, now: number): void {
+    this.#stop({ kind: 'decided', code, reason }, now);
+  }
+
+  #stop(cause: StopCause, now: number): void {
+    if (this.#state === 'exited') return;
+    if (this.#state === 'stopping') {
+      if (cause.kind === 'signal') this.#hurry(now);
+      return;
+    }
+    const urgent = cause.kind === 'signal';
+    const wasSpawning = this.#state === 'spawning';
+    if (this.#state === 'down' || this.#state === 'gone') {
+      this.#move('stop', 'exited', now);
+      return this.#exitNow(this.#codeWithoutChild(cause), cause, now, urgent);
+    }
+    this.#health.stop();
+    this.#replay = undefined;
+    this.#killAt = undefined;
+    this.#cause = cause;
+    this.#urgent = urgent;
+    this.#move('stop', 'stopping', now, { reason: cause.kind === 'decided' ? cause.reason : cause.kind === 'eof' ? 'client closed stdin' : 'signal' });
+    if (cause.kind === 'decided') this.#out.log('warn', 'stopping the server', { reason: cause.reason });
+    // A child being spawned gets the ladder once it runs (or its failure ends the run).
+    if (wasSpawning) {
+      this.#rung = 'waiting-for-child';
+      this.#rungAt = undefined;
+      return;
+    }
+    this.#firstRung(now);
+  }
+
+  #firstRung(now: number): void {
+    this.#rung = 'stdin';
+    this.#out.push({ type: 'close-child-stdin' });
+    this.#rungAt = now + this.#grace('stdin');
+  }
+
+  #nextRung(now: number): void {
+    if (this.#rung === 'stdin') {
+      this.#rung = 'term';
+      this.#out.push({ type: 'signal-child', signal: 'SIGTERM' });
+      this.#rungAt = now + this.#grace('term');
+    } else if (this.#rung === 'term') {
+      this.#rung = 'kill';
+      this.#out.push({ type: 'signal-child', signal: 'SIGKILL' });
+      this.#rungAt = undefined;
+    }
+    this.#move('rung-due', 'stopping', now);
+  }
+
+  /** A signal while the ladder runs: skip to the next rung at once, with short waits from now on. */
+  #hurry(now: number): void {
+    this.#urgent = true;
+    if (this.#rung === 'stdin' || this.#rung === 'term') this.#nextRung(now);
+  }
+
+  #grace(rung: 'stdin' | 'term'): number {
+    const { stdinGraceMs, termGraceMs } = this.#policy.shutdown;
+    if (rung === 'stdin') return this.#urgent ? Math.min(stdinGraceMs, URGENT_STDIN_MS) : stdinGraceMs;
+    return this.#urgent ? Math.min(termGraceMs, URGENT_TERM_MS) : termGraceMs;
+  }
+
+  /** The exit code once the child stopped during the ladder. */
+  #ladderCode(exit: ChildExit): number {
+    const cause = this.#cause!;
+    if (cause.kind === 'decided') return cause.code;
+    // It went by itself when its stdin closed: its own code is the most honest answer.
+    if (this.#rung === 'stdin') return exit.code ?? 128 + (exit.signalNumber ?? 0);
+    return this.#codeWithoutChild(cause);
+  }
+
+  #codeWithoutChild(cause: StopCause): number {
+    return cause.kind === 'eof' ? 0 : cause.kind === 'signal' ? 128 + cause.signalNumber : cause.code;
+  }
+
+  #exitCode(code: number, reason: string, now: number, exit?: ChildExit): void {
+    this.#move('exit', 'exited', now, exit ? { exit } : {});
+    this.#exitNow(code, this.#cause!, now, this.#urgent, reason);
+  }
+
+  #exitNow(code: number, cause: StopCause, now: number, urgent: boolean, reason?: string): void {
+    this.#rungAt = undefined;
+    const why = reason ?? (cause.kind === 'eof' ? 'client closed stdin' : cause.kind === 'signal' ? 'signal' : cause.reason);
+    // Stragglers of the group get the short grace when hurried, like the ladder's own rungs.
+    const graceMs = urgent ? Math.min(this.#policy.shutdown.termGraceMs, URGENT_TERM_MS) : this.#policy.shutdown.termGraceMs;
+    this.#out.push({ type: 'exit', code, reason: why, graceMs });
+    if (this.#out.events) this.#out.event({ type: 'exit', code, reason: why, at: now });
+  }
+
+  // ── mcp-leash's own requests ─────────────────────────────────────────────────────────────
+
+  /** Answers to mcp-leash's own requests (health pings, replayed initialize, tool check). */
+  ownResponse(id: string, msg: JsonObject, now: number): void {
+    if (this.#health.answered(id)) return;
+    if (this.#replay && id === this.#replay.id) return this.#replayAnswered(msg, now);
+    if (id === this.#toolsCheckId) {
+      this.#toolsCheckId = undefined;
+      const tools = isObject(msg.result) ? JSON.stringify(msg.result.tools) : undefined;
+      if (tools !== undefined && tools !== this.#lastTools) this.#listChanged('tools');
+      return;
+    }
+    this.#out.log('debug', "late answer to one of mcp-leash's own requests dropped", { id });
+  }
+
+  #replayAnswered(msg: JsonObject, now: number): void {
+    if (!isObject(msg.result)) {
+      this.#out.log('warn', 'the restarted server refused the replayed initialize; stopping it', { error: msg.error as JsonObject });
+      this.#replay = undefined;
+      this.kill('replayed initialize failed', now);
+      return;
+    }
+    this.#compareCapabilities(msg.result);
+    if (this.initializedNotification) this.#out.send('child', this.initializedNotification);
+    this.#becomeUp('replayed', now);
+    this.#out.log('warn', "server restarted; the client's session goes on");
+    if (this.#lastTools !== undefined) {
+      this.#toolsCheckId = this.#ownId('tools');
+      this.#out.send('child', { jsonrpc: '2.0', id: this.#toolsCheckId, method: 'tools/list', params: {} });
+    }
+  }
+
+  #becomeUp(input: 'started' | 'replayed', now: number): void {
+    this.#move(input, 'up', now);
+    this.#replay = undefined;
+    if (this.initializeResult) this.#health.start(now);
+    this.#becameUp(now);
+  }
+
+  #ownId(kind: string): string {
+    return `${OWN_ID_PREFIX}${kind}:${++this.#ownSeq}`;
+  }
+
+  #compareCapabilities(result: JsonObject): void {
+    const before = this.initializeResult?.capabilities;
+    const after = result.capabilities;
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    this.#out.log('warn', 'the restarted server declares other capabilities than the client was told; the client keeps the old ones', {
+      before: before as JsonObject,
+      after: after as JsonObject,
+    });
+    for (const kind of ['prompts', 'resources'] as const) {
+      if (isObject(before) && isObject(after) && JSON.stringify(before[kind]) !== JSON.stringify(after[kind])) this.#listChanged(kind);
+    }
+  }
+
+  /** Tells the client a list changed, when the capabilities it was given say it listens. */
+  #listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
+    const caps = this.initializeResult?.capabilities;
+    const cap = isObject(caps) ? caps[kind] : undefined;
+    if (isObject(cap) && cap.listChanged === true) {
+      this.#out.log('info', `the restarted server's ${kind} differ; telling the client`);
+      this.#out.send('client', notification(`notifications/${kind}/list_changed`, {}));
+    } else {
+      this.#out.log('warn', `the restarted server's ${kind} differ, but the client was not told it may change (no listChanged capability)`);
+    }
+  }
+}
+
+/** The phases observers see. */
+function publicPhase(s: ChildState): ChildPhase {
+  switch (s) {
+    case 'up':
+      return 'ready';
+    case 'down':
+      return 'restarting';
+    case 'spawning':
+    case 'replaying':
+      return 'starting';
+    case 'stopping':
+      return 'stopping';
+    default:
+      return 'gone';
+  }
+}
+
+export { OWN_ID_PREFIX };

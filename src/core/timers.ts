@@ -1,0 +1,46 @@
+// Every kind of timer the core keeps, one line of doc each (after quinn-proto's timer.rs). The
+// core owns no clock: each owner below reports its earliest deadline, Session.nextDeadline()
+// takes the minimum, and the shell calls handleTimeout(now) then. An early wake-up is harmless:
+// every owner re-checks its own deadlines against `now`.
+//
+// | timer         | owner          | due at                                                          |
+// | ------------- | -------------- | --------------------------------------------------------------- |
+// | total         | a client call  | receivedAt + totalTimeout (queued time counts)                  |
+// | idle          | a running call | last dispatch or child progress + idleTimeout                  |
+// | heartbeat     | a client call  | last progress the client heard + heartbeat (needs its token)   |
+// | flush         | a client call  | last progress sent + progressInterval, when one is held back   |
+// | server-call   | ServerCalls    | receivedAt + the matching rule's totalTimeout                  |
+// | restart       | ChildLife      | the child died + backoff                                        |
+// | replay        | ChildLife      | replayed initialize sent + startupTimeout                       |
+// | health        | HealthCheck    | the next ping (a missed one counts when the next is due)       |
+// | kill          | ChildLife      | SIGTERM sent to a hung child + termGrace, then SIGKILL          |
+// | ladder        | ChildLife      | the next rung of the shutdown ladder (stdin closed, SIGTERM)   |
+// | task-expiry   | TaskStore      | a finished task's ttl                                           |
+//
+// The first four share one entry per call in a DeadlineQueue keyed by the call's key:
+// wakeAt() below is the earliest of them, and a woken call works out which one is due.
+
+import { idleSince, type ClientCall } from './call-life.js';
+
+export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'kill' | 'ladder' | 'task-expiry';
+
+/** The earliest moment anything about this call may be due: timeouts, heartbeat, throttle flush. */
+export function wakeAt(call: ClientCall, progressIntervalMs: number): number {
+  const { rule } = call;
+  let at = Infinity;
+  if (rule.totalTimeoutMs > 0) at = call.receivedAt + rule.totalTimeoutMs;
+  if (call.phase === 'running' && rule.idleTimeoutMs > 0) at = Math.min(at, idleSince(call) + rule.idleTimeoutMs);
+  const p = call.progress;
+  if (p) {
+    if (rule.heartbeatMs > 0) at = Math.min(at, p.lastSentAt + rule.heartbeatMs);
+    if (p.pending) at = Math.min(at, p.lastSentAt + progressIntervalMs);
+  }
+  return at;
+}
+
+/** Minimum of deadlines that may be absent. */
+export function earliest(...at: Array<number | undefined>): number | undefined {
+  let min = Infinity;
+  for (const t of at) if (t !== undefined && t < min) min = t;
+  return min === Infinity ? undefined : min;
+}
