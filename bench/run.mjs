@@ -30,7 +30,7 @@ const config = quick
       bigBytes: 1 * MB,
       bigPasses: 1,
       hugeBytes: 2 * MB,
-      inflight: { n: 500, cancels: 20, warmup: 10, warmCancels: 10 },
+      inflight: { n: 500, cancels: 20, warmup: 10, warmCancels: 10, idleMs: 200 },
       framingBytes: [1 * MB, 2 * MB, 4 * MB],
     }
   : {
@@ -39,7 +39,7 @@ const config = quick
       bigBytes: 8 * MB,
       bigPasses: 3,
       hugeBytes: 48 * MB,
-      inflight: { n: 10_000, cancels: 500, warmup: 100, warmCancels: 2000 },
+      inflight: { n: 10_000, cancels: 500, warmup: 100, warmCancels: 2000, idleMs: 1000 },
       framingBytes: [8 * MB, 48 * MB, 200 * MB],
     };
 
