@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench`: the same client load through six subjects, round-robin (A B C D E F A B ...),
-// medians over rounds, ratios to the byte relay, targets checked, bench/results.json written.
+// medians over rounds, ratios to the byte relay and to the id-relay (the contract's floor),
+// targets checked against the baseline each names, bench/results.json written.
 //
 // Environment:
 //   BENCH_QUICK=1     a smoke run: one round, small counts, small "big" messages
 //   BENCH_ROUNDS=n    number of rounds (default 5; 1 when quick)
 //   BENCH_OUT=path    where to write the JSON (default bench/results.json)
-//   BENCH_ONLY=a,b    only these subjects (the relay is always kept: ratios need it)
+//   BENCH_ONLY=a,b    only these subjects (the relay and the id-relay are always kept: ratios
+//                     and targets are taken to them)
+//   BENCH_LEASH_BEFORE=/other/checkout  adds mcp-leash-before, that checkout's build (bench/lib/subjects.mjs)
 
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -21,7 +24,7 @@ const quick = process.env.BENCH_QUICK === '1';
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 5));
 const out = process.env.BENCH_OUT ?? join(ROOT, 'bench/results.json');
 const only = process.env.BENCH_ONLY?.split(',');
-const subjects = SUBJECTS.filter((s) => !only || s.name === 'relay' || only.includes(s.name));
+const subjects = SUBJECTS.filter((s) => !only || s.name === 'relay' || s.name === 'id-relay' || only.includes(s.name));
 
 const config = quick
   ? {
