@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // `npm run bench`: the same client load through six subjects, round-robin (A B C D E F A B ...),
-// medians over rounds, ratios to the byte relay, targets checked, bench/results.json written.
+// medians over rounds, ratios to the byte relay and to the id-relay (the contract's floor),
+// targets checked against the baseline each names, bench/results.json written.
 //
 // Environment:
 //   BENCH_QUICK=1     a smoke run: one round, small counts, small "big" messages
 //   BENCH_ROUNDS=n    number of rounds (default 5; 1 when quick)
 //   BENCH_OUT=path    where to write the JSON (default bench/results.json)
-//   BENCH_ONLY=a,b    only these subjects (the relay is always kept: ratios need it)
+//   BENCH_PIPELINED_CALLS=n  calls in the pipelined block (throughput and CPU per call;
+//                     default 20,000, 2,000 when quick); more calls, a steadier CPU figure
+//   BENCH_ONLY=a,b    only these subjects (the relay and the id-relay are always kept: ratios
+//                     and targets are taken to them)
+//   BENCH_LEASH_BEFORE=/other/checkout  adds mcp-leash-before, that checkout's build (bench/lib/subjects.mjs)
 
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -21,25 +26,26 @@ const quick = process.env.BENCH_QUICK === '1';
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 5));
 const out = process.env.BENCH_OUT ?? join(ROOT, 'bench/results.json');
 const only = process.env.BENCH_ONLY?.split(',');
-const subjects = SUBJECTS.filter((s) => !only || s.name === 'relay' || only.includes(s.name));
+const pipelinedCalls = process.env.BENCH_PIPELINED_CALLS ? Number(process.env.BENCH_PIPELINED_CALLS) : undefined;
+const subjects = SUBJECTS.filter((s) => !only || s.name === 'relay' || s.name === 'id-relay' || only.includes(s.name));
 
 const config = quick
   ? {
       startupSpawns: 1,
-      small: { warmup: 20, calls: 100, laterAfter: 100, throughputTotal: 2000, window: 256 },
+      small: { warmup: 20, calls: 100, laterAfter: 100, throughputTotal: pipelinedCalls ?? 2000, window: 256 },
       bigBytes: 1 * MB,
       bigPasses: 1,
       hugeBytes: 2 * MB,
-      inflight: { n: 500, cancels: 20, warmup: 10, warmCancels: 10 },
+      inflight: { n: 500, cancels: 20, warmup: 10, warmCancels: 10, idleMs: 200 },
       framingBytes: [1 * MB, 2 * MB, 4 * MB],
     }
   : {
       startupSpawns: 3,
-      small: { warmup: 300, calls: 2000, laterAfter: 4000, throughputTotal: 20_000, window: 256 },
+      small: { warmup: 300, calls: 2000, laterAfter: 4000, throughputTotal: pipelinedCalls ?? 20_000, window: 256 },
       bigBytes: 8 * MB,
       bigPasses: 3,
       hugeBytes: 48 * MB,
-      inflight: { n: 10_000, cancels: 500, warmup: 100, warmCancels: 2000 },
+      inflight: { n: 10_000, cancels: 500, warmup: 100, warmCancels: 2000, idleMs: 1000 },
       framingBytes: [8 * MB, 48 * MB, 200 * MB],
     };
 

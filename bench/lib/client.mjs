@@ -3,7 +3,7 @@
 // lines over BIG_LINE bytes are only counted (their head is kept to check the id).
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 const BIG_LINE = 1 << 20;
 const HEAD = 256;
@@ -20,6 +20,74 @@ export function procMem(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time of a process, all its threads, in ns: the sum of the first field of
+ * /proc/PID/task/TID/schedstat (time on CPU, ns, kept by the scheduler; finer than /proc/PID/stat's
+ * clock ticks). A thread that exits between two readings takes its time with it; undefined when
+ * the process is gone or this is not Linux.
+ */
+export function procCpuNs(pid) {
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return ns;
+}
+
+/** Child pids of a process (all its threads' children), from /proc/PID/task/TID/children. */
+function childPids(pid) {
+  const out = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (c.trim()) out.push(Number(c));
+      } catch {
+        // thread gone
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}
+
+const isServer = (pid) => {
+  try {
+    // Its script, not an argument: every proxy's command line names the server too.
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1]?.endsWith('bench/fast-server.mjs') ?? false;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The subject's own process under `root` (the pid the client spawned): the parent of the bench's
+ * server. A subject started through a wrapper (a shell, npx, bench/tierup.mjs) is then the real
+ * proxy, not the wrapper; `taskset` execs, so it keeps the pid. `root` itself when it is the server
+ * (the direct subject) or when no server is found under it (not Linux, or not spawned yet).
+ */
+export function subjectPid(root) {
+  if (isServer(root)) return root;
+  const queue = [root];
+  for (let seen = 0; queue.length && seen < 64; seen++) {
+    const pid = queue.shift();
+    const kids = childPids(pid);
+    if (kids.some(isServer)) return pid;
+    queue.push(...kids);
+  }
+  return root;
 }
 
 export class RawClient {
@@ -160,8 +228,21 @@ export class RawClient {
     return res;
   }
 
+  /** The subject's own pid (see subjectPid), looked up once the server is running. */
+  ownPid() {
+    this.#own ??= subjectPid(this.pid);
+    return this.#own;
+  }
+
+  #own;
+
   mem() {
-    return procMem(this.pid);
+    return procMem(this.ownPid());
+  }
+
+  /** CPU time of the subject's own process, all threads, in ns. */
+  cpuNs() {
+    return procCpuNs(this.ownPid());
   }
 
   /** Closes the subject's stdin and waits for it to exit (SIGKILL after `graceMs`). */

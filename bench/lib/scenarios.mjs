@@ -43,11 +43,18 @@ export async function startup(subject) {
  * Sequential round trips, then the same again after `laterAfter` more (not a target: where the
  * scheduler has usually settled which processes share a vCPU, see bench/README.md), then
  * pipelined throughput, then the subject's peak RSS.
+ *
+ * Around the pipelined block, the CPU time of the subject's own process (all its threads, from
+ * /proc/PID/task/TID/schedstat; not the client's, not the server's), per call: what the subject
+ * costs per call, with far less of the scheduler's placement in it than the wall-clock figures.
+ * Proxies only: the direct subject's process is the server.
  */
 export async function small(subject, { warmup, calls, laterAfter, throughputTotal, window }) {
   return withClient(subject.argv(), async (c) => {
     const { rtt, later } = await roundTripWindows(c, { warmup, calls, laterAfter, throughputTotal, window });
+    const cpu0 = subject.proxied ? c.cpuNs() : undefined;
     const t = await pipelined(c, throughputTotal, window);
+    const cpu1 = cpu0 === undefined ? undefined : c.cpuNs();
     const mem = subject.proxied ? c.mem() : undefined;
     const r = summary(rtt);
     return {
@@ -55,6 +62,7 @@ export async function small(subject, { warmup, calls, laterAfter, throughputTota
       rttP99Us: r.p99 * 1000,
       rttLaterP50Us: summary(later).p50 * 1000,
       throughputPerS: t,
+      cpuPerCallUs: cpu1 === undefined ? undefined : (cpu1 - cpu0) / throughputTotal / 1000,
       peakRssSmallMB: mem ? mem.hwm / MB : undefined,
     };
   });
@@ -221,18 +229,19 @@ export async function big(subject, { bytes, timeoutMs, passes = 1 }) {
 }
 
 /**
- * `n` requests held by the server at once: RSS of the subject with them in flight, and memory per
+ * Idle RSS: the subject's VmRSS after initialize, `warmup` calls and `idleMs` with nothing to do.
+ * Then `n` requests held by the server at once: RSS of the subject with them in flight, and memory per
  * request; then `cancels` of them cancelled one at a time, timing client write -> child arrival.
  * The first `warmCancels` cancels are not timed: like the round trips' warm-up, they let V8
  * optimise the cancel path before timing. Optimising it during the timed run put compile work on
  * the two cores the three processes share and set mcp-leash's p99 (measured: 0.5-1.7 ms with no
  * warm-up, 0.2-0.6 ms with the optimiser off; compile work went on for about 1,000 cancels).
  */
-export async function inflight(subject, { n, cancels, warmup, warmCancels }) {
+export async function inflight(subject, { n, cancels, warmup, warmCancels, idleMs = 1000 }) {
   return withClient(subject.argv(), async (c) => {
     await c.initialize();
     for (let i = 0; i < warmup; i++) await roundTrip(c);
-    await settle();
+    await settle(idleMs);
     const before = subject.proxied ? c.mem() : undefined;
     const first = c.nextId;
     const lines = [];
@@ -285,4 +294,4 @@ function cancelOne(c, requestId) {
   });
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 200));
+const settle = (ms = 200) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,8 @@
 // The six subjects: the same fast server, reached directly or through one proxy process.
-// BENCH_LEASH_BIN points the mcp-leash subject at another build.
+// BENCH_LEASH_BIN points the mcp-leash subject at another build; BENCH_LEASH_BEFORE adds a second
+// build of mcp-leash from another checkout (see below).
 
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,8 +54,22 @@ export const SUBJECTS = [
   leash('mcp-leash', process.env.BENCH_LEASH_BIN ?? join(ROOT, 'bin/mcp-leash.js')),
 ];
 
-// BENCH_COMPARE_BIN adds another subject, "mcp-leash-b": another build of mcp-leash with the same
-// policy, measured in the same rounds (to judge a change side by side). Targets stay on mcp-leash.
+// BENCH_LEASH_BEFORE=/path/to/checkout adds "mcp-leash-before": the build in that checkout (its
+// bin/mcp-leash.js, which loads its own dist/; run `npm ci && npm run build` there first), with
+// this checkout's policy, measured in the same rounds as mcp-leash to judge a change side by side.
+// It goes just before mcp-leash, so that each round runs the two builds one after the other.
+// Targets are checked for both.
+const before = process.env.BENCH_LEASH_BEFORE;
+if (before) {
+  const bin = resolve(before, 'bin/mcp-leash.js');
+  for (const f of [bin, resolve(before, 'dist/cli.js')]) {
+    if (!existsSync(f)) throw new Error(`BENCH_LEASH_BEFORE=${before}: no ${f} (build that checkout first: npm ci && npm run build)`);
+  }
+  SUBJECTS.splice(SUBJECTS.findIndex((s) => s.name === 'mcp-leash'), 0, leash('mcp-leash-before', bin));
+}
+
+// BENCH_COMPARE_BIN adds another subject, "mcp-leash-b": another build of mcp-leash given by its
+// bin file, with the same policy, measured in the same rounds. Targets are checked for it too.
 if (process.env.BENCH_COMPARE_BIN) SUBJECTS.push(leash('mcp-leash-b', process.env.BENCH_COMPARE_BIN));
 
 // BENCH_SPIN_US=n adds "relay-spin": the byte relay busy for n µs on every chunk before it passes
