@@ -193,7 +193,7 @@ export function analyze(records: TraceRecord[], badLines = 0): Analysis {
         else if (!queuedAt.has(c)) delete c.queuedMs;
         c.phase = 'running';
         break;
-      case 'call-ended':
+      case 'call-ended': {
         if (c.end !== undefined) break;
         c.end = t;
         c.outcome = e.outcome ?? 'error';
@@ -208,6 +208,7 @@ export function analyze(records: TraceRecord[], badLines = 0): Analysis {
         }
         if (e.cancelledBy !== undefined) c.cancelledBy = e.cancelledBy;
         break;
+      }
       case 'heartbeat':
         c.heartbeats.push(t);
         break;
@@ -293,6 +294,13 @@ export function formatLatency(ms: number | undefined): string {
   const m = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1000);
   return `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+/** "cancelled by the client", "cancelled by the server", "cancelled by the client (its task)". */
+export function cancelText(c: CallInfo): string {
+  if (c.cancelledBy === 'child') return 'cancelled by the server';
+  if (c.cancelledBy === 'task') return 'cancelled by the client (its task)';
+  return 'cancelled by the client';
 }
 
 /** "timed out (total limit 3.00s)", "timed out (idle limit 1m00s) while queued", or "timed out" when the trace does not say. */

@@ -2,7 +2,7 @@
 // images, no links out; a Content-Security-Policy of default-src 'none' makes the browser refuse
 // any request the page might still try. Everything from the trace is escaped.
 
-import { formatLatency, labelOf, timeoutText, type Analysis, type CallInfo, type CallOutcome, type GroupStats } from './analyze.js';
+import { cancelText, formatLatency, labelOf, timeoutText, type Analysis, type CallInfo, type CallOutcome, type GroupStats } from './analyze.js';
 import { formatBytes } from './table.js';
 
 const COLORS: Record<CallOutcome, string> = {
@@ -54,13 +54,13 @@ function axisLabel(ms: number): string {
 
 function describe(c: CallInfo): string {
   const parts = [`#${c.n} ${labelOf(c)}`, `started at ${axisLabel(c.start)}`];
-  const took = c.end !== undefined ? formatLatency(c.end - c.start) : undefined;
+  const took = c.end !== undefined ? formatLatency(c.ms ?? c.end - c.start) : undefined;
   switch (c.outcome) {
     case 'timeout':
       parts.push(`${timeoutText(c)}: answered by mcp-leash after ${took}`);
       break;
     case 'cancelled':
-      parts.push(`cancelled by the ${c.cancelledBy === 'child' ? 'server' : 'client'} after ${took}`);
+      parts.push(`${cancelText(c)} after ${took}`);
       break;
     case 'unfinished':
       parts.push('no answer before the trace ended');
@@ -141,7 +141,7 @@ function timeline(a: Analysis): string {
 
 /** "8.01s", "timeout 3.00s": right of the bar, else inside it, else left of it. */
 function barNote(c: CallInfo, x0: number, w: number, after: number, mid: number, W: number): string {
-  const took = c.end !== undefined ? formatLatency(c.end - c.start) : 'no answer';
+  const took = c.end !== undefined ? formatLatency(c.ms ?? c.end - c.start) : 'no answer';
   const prefix = c.outcome === 'ok' || c.outcome === 'unfinished' ? '' : `${OUTCOME_NAMES[c.outcome]} `;
   const text = esc(`${prefix}${took}`);
   const width = text.length * 6.2;

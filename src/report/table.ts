@@ -1,6 +1,7 @@
 // The plain-text report: a table per method and tool, then the calls worth a look.
 
-import { formatLatency, timeoutText, type Analysis, type GroupStats } from './analyze.js';
+import { TRACE_FORMAT_VERSION } from '../trace/format.js';
+import { cancelText, formatLatency, timeoutText, type Analysis, type GroupStats } from './analyze.js';
 
 interface Column {
   title: string;
@@ -50,8 +51,9 @@ export function renderText(a: Analysis, file: string): string {
   out.push(`mcp-leash report: ${file}`);
   const when = a.startedAt ? `started ${a.startedAt}, ` : '';
   const cmd = a.command ? `, server ${a.command}` : '';
+  const sessions = a.sessions > 1 ? `${a.sessions} sessions, ` : '';
   out.push(
-    `${when}${formatLatency(a.duration)} long, ${a.calls.length} request${a.calls.length === 1 ? '' : 's'}, ` +
+    `${when}${sessions}${formatLatency(a.duration)} long, ${a.calls.length} request${a.calls.length === 1 ? '' : 's'}, ` +
       `${a.frames} frames (in ${formatBytes(a.bytes.in)}, out ${formatBytes(a.bytes.out)})${cmd}`,
   );
   out.push('');
@@ -71,16 +73,19 @@ export function renderText(a: Analysis, file: string): string {
     for (const c of notable) {
       const what = c.tool !== undefined ? `${c.method} "${c.tool}"` : c.method;
       const at = `started at ${formatLatency(c.start)}`;
-      const took = c.end !== undefined ? `, after ${formatLatency(c.end - c.start)}` : '';
+      const took = c.end !== undefined ? `, after ${formatLatency(c.ms ?? c.end - c.start)}` : '';
       let how: string = c.outcome;
       if (c.outcome === 'timeout') how = timeoutText(c);
-      else if (c.outcome === 'cancelled') how = `cancelled by the ${c.cancelledBy === 'child' ? 'server' : 'client'}`;
+      else if (c.outcome === 'cancelled') how = cancelText(c);
       else if (c.outcome === 'tool-error') how = 'isError result from the server';
       else if (c.outcome === 'server-exited') how = 'failed: the server exited';
       else if (c.outcome === 'unfinished') how = 'no answer before the trace ended';
       const late = c.lateResponse !== undefined ? `; the server answered anyway ${formatLatency(c.lateResponse - c.start)} in, answer dropped` : '';
       out.push(`  #${c.n} ${what} ${at}: ${how}${took}${late}`);
     }
+  }
+  if (a.otherFormat !== undefined) {
+    out.push('', `This trace is in format ${a.otherFormat}; this mcp-leash reads format ${TRACE_FORMAT_VERSION}, so its calls may be missing.`);
   }
   if (a.badLines > 0) out.push('', `${a.badLines} line(s) of the trace could not be read and were skipped.`);
   if (a.droppedLines > 0) out.push('', `${a.droppedLines} line(s) were left out of the trace because the disk could not keep up.`);

@@ -6,43 +6,61 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, parseTrace, percentile } from '../../src/report/analyze.js';
+import { analyze, labelOf, parseTrace, percentile } from '../../src/report/analyze.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderText } from '../../src/report/table.js';
+import type { CallId } from '../../src/core/events.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { BIN, NODE, ROOT } from '../helpers/proxy.js';
+import { note, queuedTimeoutStory, req, res, tapScript, taskStory } from '../trace/tap-script.js';
 
-/** A trace as the writer would write it: n calls of a few kinds. */
-function syntheticTrace(): TraceRecord[] {
-  const r: TraceRecord[] = [{ t: 0, dir: 'leash', kind: 'event', event: 'start', version: 1, startedAt: '2025-01-01T00:00:00.000Z', pid: 1, command: 'python', payloads: false }];
+type Ending = 'ok' | 'error' | 'tool-error' | 'timeout' | 'cancelled' | 'server-exited' | 'open';
+
+/** A trace as the writer writes it from what the shell and the core hand its Tap: n calls of a few kinds. */
+async function syntheticTrace(): Promise<TraceRecord[]> {
+  const s = tapScript({ command: 'python' });
   let n = 0;
-  let key = 0;
-  const call = (t: number, method: string, tool: string | undefined, ms: number, outcome: 'ok' | 'error' | 'tool-error' | 'timeout' | 'cancelled' | 'server-exited' | 'open', heartbeats = 0, progress = 0) => {
+  const call = (t: number, method: string, tool: string | undefined, ms: number, outcome: Ending, heartbeats = 0, progress = 0): void => {
     const c = ++n;
-    const k = ++key;
-    const base = { call: c, ...(tool ? { tool } : {}) };
-    r.push({ t, dir: 'client->leash', kind: 'request', bytes: 100, method, id: c, ...base });
-    r.push({ t: t + 0.1, dir: 'leash->child', kind: 'request', bytes: 100, method, id: k, origId: c, ...base });
+    const id: CallId = `c${c}`;
+    const token = heartbeats || progress ? `p${c}` : undefined;
+    s.at(t);
+    const params = { ...(tool ? { name: tool } : {}), ...(token ? { _meta: { progressToken: token } } : {}) };
+    const request = s.recv('client', req(c, method, params));
+    s.ev({ type: 'call-opened', call: id, from: 'client', method, ...(tool ? { tool } : {}), id: c, ...(token ? { token } : {}) });
+    s.ev({ type: 'call-dispatched', call: id, queuedMs: 0 });
+    s.at(t + 0.1);
+    s.forward('child', request, { id: c, call: id, ...(token ? { token: c } : {}) });
     for (let i = 1; i <= heartbeats; i++) {
-      r.push({ t: t + (i * ms) / (heartbeats + 1), dir: 'leash->client', kind: 'notification', bytes: 90, method: 'notifications/progress', token: `p${c}`, progress: i / 1024, heartbeat: true, message: 'mcp-leash: waiting', call: c });
+      s.at(t + (i * ms) / (heartbeats + 1));
+      s.send('client', note('notifications/progress', { progressToken: token!, progress: i / 1024, message: 'mcp-leash: waiting' }), id);
+      s.ev({ type: 'heartbeat', call: id, progress: i / 1024, queued: false });
     }
     for (let i = 1; i <= progress; i++) {
-      r.push({ t: t + (i * ms) / (progress + 1), dir: 'child->leash', kind: 'notification', bytes: 60, method: 'notifications/progress', token: k, progress: i, call: c });
-      r.push({ t: t + (i * ms) / (progress + 1), dir: 'leash->client', kind: 'notification', bytes: 60, method: 'notifications/progress', token: `p${c}`, progress: i, call: c });
+      s.at(t + (i * ms) / (progress + 1));
+      const p = s.recv('child', note('notifications/progress', { progressToken: c, progress: i }));
+      s.ev({ type: 'progress', call: id, progress: i, fate: 'forwarded' });
+      s.forward('client', p, { token: token!, call: id });
     }
     if (outcome === 'open') return;
+    s.at(t + ms);
+    const ended = { type: 'call-ended' as const, call: id, ms, phase: 'running' as const };
     if (outcome === 'cancelled') {
-      r.push({ t: t + ms, dir: 'client->leash', kind: 'notification', bytes: 70, method: 'notifications/cancelled', requestId: c, call: c });
-      r.push({ t: t + ms, dir: 'leash', kind: 'event', event: 'cancelled', call: c, method, by: 'client', ...(tool ? { tool } : {}) });
-      return;
+      s.recv('client', note('notifications/cancelled', { requestId: c }));
+      s.send('child', note('notifications/cancelled', { requestId: c }), id);
+      s.ev({ ...ended, outcome: 'cancelled', by: 'requester', cancelledBy: 'client' });
+    } else if (outcome === 'ok' || outcome === 'error' || outcome === 'tool-error') {
+      const answer = s.recv('child', outcome === 'error' ? { jsonrpc: '2.0', id: c, error: { code: -32602, message: 'bad' } } : res(c, { content: [], isError: outcome === 'tool-error' }));
+      s.forward('client', answer, { id: c, call: id });
+      s.ev({ ...ended, outcome, by: 'server', ...(outcome === 'error' ? { errorCode: -32602 } : {}) });
+    } else if (outcome === 'timeout') {
+      s.send('child', note('notifications/cancelled', { requestId: c, reason: `timed out after ${ms / 1000}s` }), id);
+      s.send('client', res(c, { content: [], isError: true }), id);
+      s.ev({ ...ended, outcome, by: 'leash', timeout: { kind: 'total', limitMs: ms, cancelSentToServer: true } });
+    } else {
+      s.send('client', { jsonrpc: '2.0', id: c, error: { code: -32000, message: 'MCP server exited' } }, id);
+      s.ev({ ...ended, outcome, by: 'leash', errorCode: -32000 });
     }
-    if (outcome === 'ok' || outcome === 'error' || outcome === 'tool-error') {
-      r.push({ t: t + ms - 0.1, dir: 'child->leash', kind: 'response', bytes: 200, id: k, call: c, ...(outcome === 'error' ? { errorCode: -32602 } : { isError: outcome === 'tool-error' }) });
-    }
-    const end = { t: t + ms, dir: 'leash->client' as const, kind: 'response' as const, bytes: 200, id: c, origId: k, outcome, ms, ...base };
-    if (outcome === 'error' || outcome === 'server-exited') r.push({ ...end, errorCode: outcome === 'error' ? -32602 : -32000 });
-    else r.push({ ...end, isError: outcome !== 'ok' });
-    if (outcome === 'timeout') r.push({ t: t + ms, dir: 'leash', kind: 'event', event: 'timeout', call: c, method, by: 'leash', reason: `timed out after ${ms / 1000}s`, timeoutKind: 'total', ...(tool ? { tool } : {}) });
   };
   call(1, 'initialize', undefined, 20, 'ok');
   call(30, 'tools/list', undefined, 2, 'ok');
@@ -51,21 +69,25 @@ function syntheticTrace(): TraceRecord[] {
   call(300, 'tools/call', 'index_repo', 8000, 'ok', 7, 3);
   call(400, 'tools/call', 'hang', 3000, 'timeout', 2);
   call(500, 'tools/call', 'hang', 3000, 'timeout', 2);
+  // The second hang's late answer.
+  s.at(4000);
+  s.recv('child', res(25, { content: [] }));
+  s.ev({ type: 'late-answer', call: 'c25', from: 'child', afterMs: 500 });
   call(600, 'tools/call', 'cancel_me', 1500, 'cancelled', 1);
   call(700, 'tools/call', 'flaky', 50, 'tool-error');
   call(800, 'tools/call', 'crash', 60, 'server-exited');
   call(9000, 'tools/call', 'never', 100, 'open');
-  // A late answer for the second hang.
-  r.push({ t: 4000, dir: 'child->leash', kind: 'response', bytes: 50, id: 25, call: 25, isError: false });
-  r.push({ t: 4000, dir: 'leash', kind: 'event', event: 'late-response', call: 25, method: 'tools/call', tool: 'hang', afterMs: 500 });
-  r.push({ t: 9500, dir: 'leash', kind: 'event', event: 'end' });
-  return r;
+  s.at(9500);
+  return s.records();
 }
+
+const SYNTHETIC = await syntheticTrace();
+const synthetic = (): TraceRecord[] => structuredClone(SYNTHETIC);
 
 const toText = (rs: TraceRecord[]) => rs.map((x) => JSON.stringify(x)).join('\n') + '\n';
 
 describe('report analysis', () => {
-  const a = analyze(syntheticTrace());
+  const a = analyze(synthetic());
   const group = (label: string) => a.groups.find((g) => g.label === label)!;
 
   it('pairs requests and ends into calls', () => {
@@ -121,12 +143,83 @@ describe('report analysis', () => {
   });
 
   it('skips unreadable lines of a trace cut short, and counts them', () => {
-    const text = toText(syntheticTrace()).slice(0, -40);
+    const text = toText(synthetic()).slice(0, -40);
     const { records, badLines } = parseTrace(text + '\n{"t": 1, "kin');
     expect(badLines).toBe(2);
     const b = analyze(records, badLines);
     expect(b.calls).toHaveLength(29);
     expect(renderText(b, 'x')).toMatch(/2 line\(s\) of the trace could not be read/);
+  });
+});
+
+describe('calls come from the core\'s events (issue 18)', () => {
+  it('counts a task\'s tools/call, tasks/get and tasks/result once each, answered by mcp-leash', async () => {
+    const s = tapScript();
+    taskStory(s);
+    const a = analyze(parseTrace(await s.text()).records);
+    expect(a.calls.map((c) => [c.call, labelOf(c), c.outcome, c.by])).toEqual([
+      ['c1', 'tools/call render', 'ok', 'leash'],
+      ['l1', 'tasks/get', 'ok', 'leash'],
+      ['l2', 'tasks/result', 'ok', 'leash'],
+    ]);
+    expect(a.totals).toMatchObject({ calls: 3, ok: 3, unfinished: 0, errors: 0 });
+    const text = renderText(a, 'x');
+    expect(text).not.toContain('unfinished');
+    expect(text).not.toContain('no answer');
+  });
+
+  it('gives a call that timed out while queued its outcome, kind, limit and time in the queue', async () => {
+    const s = tapScript();
+    queuedTimeoutStory(s);
+    const a = analyze(parseTrace(await s.text()).records);
+    expect(a.calls).toHaveLength(2);
+    const queued = a.calls.find((c) => c.call === 'c2')!;
+    expect(queued).toMatchObject({ outcome: 'timeout', by: 'leash', phase: 'queued', ms: 2000, queuedMs: 2000, timeout: { kind: 'total', limitMs: 2000, cancelSentToServer: false } });
+    expect(a.calls.find((c) => c.call === 'c1')).toMatchObject({ outcome: 'ok', by: 'server', ms: 2500 });
+    expect(a.calls.find((c) => c.call === 'c1')!.queuedMs).toBeUndefined();
+    expect(a.totals).toMatchObject({ calls: 2, ok: 1, timeouts: 1, queued: 1, unfinished: 0 });
+    expect(renderText(a, 'x')).toContain('#2 tools/call "queued" started at 10ms: timed out (total limit 2.00s) while queued, after 2.00s');
+  });
+
+  it('keeps apart two sessions that appended to one file (issue 20)', async () => {
+    const first = tapScript();
+    queuedTimeoutStory(first);
+    await first.text();
+    const second = tapScript({ path: first.path });
+    taskStory(second);
+    const text = await second.text();
+    const records = parseTrace(text).records;
+    const starts = records.filter((r) => r.kind === 'event' && r.event === 'start');
+    expect(starts).toHaveLength(2);
+    expect(new Set(records.map((r) => r.s)).size).toBe(2);
+    const a = analyze(records);
+    expect(a.sessions).toBe(2);
+    // Both sessions have a call c1: two calls, each with its own end.
+    expect(a.calls.map((c) => `${c.call} ${c.outcome}`)).toEqual(['c1 ok', 'c2 timeout', 'c1 ok', 'l1 ok', 'l2 ok']);
+    expect(a.calls.filter((c) => c.call === 'c1').map((c) => c.tool)).toEqual(['busy', 'render']);
+    expect(a.totals).toMatchObject({ calls: 5, ok: 4, timeouts: 1, unfinished: 0 });
+  });
+
+  it('says so when a trace is in another format', () => {
+    const old = [
+      { t: 0, dir: 'leash', kind: 'event', event: 'start', version: 1 },
+      { t: 1, dir: 'client->leash', kind: 'request', bytes: 10, method: 'ping', id: 1, call: 1 },
+    ] as unknown as TraceRecord[];
+    const a = analyze(old);
+    expect(a.otherFormat).toBe(1);
+    expect(renderText(a, 'x')).toContain('This trace is in format 1; this mcp-leash reads format 2');
+  });
+
+  it('counts a call once even when its lines are written twice, and a call cut short as unfinished', async () => {
+    const s = tapScript();
+    s.recv('client', req(1, 'tools/call', { name: 'x' }));
+    s.ev({ type: 'call-opened', call: 'c1', from: 'client', method: 'tools/call', tool: 'x', id: 1 });
+    s.ev({ type: 'call-opened', call: 'c2', from: 'client', method: 'ping', id: 2 });
+    s.at(5);
+    s.ev({ type: 'call-ended', call: 'c1', outcome: 'error', by: 'server', ms: 5, phase: 'running', errorCode: -32602 });
+    const rs = await s.records();
+    const a = analyze([...rs, ...rs]);
+    expect(a.calls.map((c) => `${c.call} ${c.outcome}`)).toEqual(['c1 error', 'c2 unfinished']);
   });
 });
 
@@ -148,7 +241,7 @@ function assertBalanced(html: string): void {
 }
 
 describe('HTML report', () => {
-  const a = analyze(syntheticTrace());
+  const a = analyze(synthetic());
   const html = renderHtml(a, '/tmp/trace.jsonl');
 
   it('draws every call on the timeline, coloured by outcome', () => {
@@ -186,7 +279,7 @@ describe('HTML report', () => {
   });
 
   it('escapes what comes from the trace', () => {
-    const rs = syntheticTrace();
+    const rs = synthetic();
     for (const r of rs) if ('tool' in r && r.tool === 'flaky') r.tool = '<img src=x onerror=alert(1)>"&';
     const page = renderHtml(analyze(rs), 'a<b>.jsonl');
     expect(page).not.toContain('<img');
@@ -196,13 +289,13 @@ describe('HTML report', () => {
   });
 
   it('handles an empty trace and a very long one', () => {
-    const empty = renderHtml(analyze([{ t: 0, dir: 'leash', kind: 'event', event: 'start' }]), 'e');
+    const empty = renderHtml(analyze([{ t: 0, s: 'a', kind: 'event', event: 'start' }]), 'e');
     expect(empty).toContain('No requests in this trace.');
     assertBalanced(empty);
     const many: TraceRecord[] = [];
     for (let i = 1; i <= 2000; i++) {
-      many.push({ t: i, dir: 'client->leash', kind: 'request', bytes: 10, method: 'tools/call', tool: 'x', id: i, call: i });
-      many.push({ t: i + 5, dir: 'leash->client', kind: 'response', bytes: 10, id: i, call: i, outcome: 'ok', ms: 5 });
+      many.push({ t: i, s: 'a', kind: 'event', event: 'call-opened', call: `c${i}`, from: 'client', method: 'tools/call', tool: 'x', id: i });
+      many.push({ t: i + 5, s: 'a', kind: 'event', event: 'call-ended', call: `c${i}`, outcome: 'ok', by: 'server', ms: 5, phase: 'running' });
     }
     const big = renderHtml(analyze(many), 'big');
     expect(big.match(/<g class="call" /g)).toHaveLength(2000);
@@ -213,7 +306,7 @@ describe('HTML report', () => {
 describe('mcp-leash report (the subcommand)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'leash-report-'));
   const trace = join(dir, 'trace.jsonl');
-  writeFileSync(trace, toText(syntheticTrace()));
+  writeFileSync(trace, toText(synthetic()));
 
   it('prints the table to stdout and writes the page', () => {
     const out = join(dir, 'report.html');
