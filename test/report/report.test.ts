@@ -129,17 +129,41 @@ describe('report analysis', () => {
     expect(percentile([1, 2, 3, 4], 95)).toBe(4);
   });
 
-  it('prints a table whose rows hold those counts', () => {
+  it('prints tables whose rows hold those counts', () => {
     const text = renderText(a, 'trace.jsonl');
-    const row = (label: string) => text.split('\n').find((l) => l.startsWith(`${label} `))!.trim().split(/\s{2,}/);
-    expect(text.split('\n')[2]).toBe('');
-    const header = text.split('\n')[3]!.trim().split(/\s{2,}/);
-    expect(header).toEqual(['method / tool', 'calls', 'ok', 'errors', 'timeouts', 'cancelled', 'heartbeats', 'unfinished', 'late answers', 'p50', 'p95', 'max']);
-    expect(row('tools/call search')).toEqual(['tools/call search', '20', '19', '1', '0', '0', '0', '0', '0', '100ms', '190ms', '200ms']);
-    expect(row('tools/call hang')).toEqual(['tools/call hang', '2', '0', '0', '2', '0', '4', '0', '1', '3.00s', '3.00s', '3.00s']);
-    expect(row('all')).toEqual(['all', '29', '22', '3', '2', '1', '12', '1', '1', expect.any(String), expect.any(String), '8.00s']);
-    expect(text).toContain('#25 tools/call "hang"');
+    const lines = text.split('\n');
+    const row = (from: number, label: string) => lines.slice(from).find((l) => l.startsWith(`${label} `))!.trim().split(/\s{2,}/);
+    const outcomes = lines.indexOf('Requests by outcome:');
+    const latency = lines.indexOf('Latency of answered requests, and heartbeats sent:');
+    expect(outcomes).toBeGreaterThan(0);
+    expect(latency).toBeGreaterThan(outcomes);
+    expect(lines[outcomes + 1]!.trim().split(/\s{2,}/)).toEqual(['method / tool', 'calls', 'ok', 'errors', 'timeouts', 'cancelled', 'unfinished', 'late']);
+    expect(row(outcomes, 'tools/call search')).toEqual(['tools/call search', '20', '19', '1', '0', '0', '0', '0']);
+    expect(row(outcomes, 'tools/call hang')).toEqual(['tools/call hang', '2', '0', '0', '2', '0', '0', '1']);
+    expect(row(outcomes, 'all')).toEqual(['all', '29', '22', '3', '2', '1', '1', '1']);
+    expect(lines[latency + 1]!.trim().split(/\s{2,}/)).toEqual(['method / tool', 'answered', 'p50', 'p95', 'max', 'heartbeats']);
+    expect(row(latency, 'tools/call search')).toEqual(['tools/call search', '20', '100ms', '190ms', '200ms', '0']);
+    expect(row(latency, 'tools/call hang')).toEqual(['tools/call hang', '2', '3.00s', '3.00s', '3.00s', '4']);
+    expect(row(latency, 'all')).toEqual(['all', '27', expect.any(String), expect.any(String), '8.00s', '12']);
+    expect(text).toContain('\n  #25 tools/call "hang"');
     expect(text).toContain('answer dropped');
+  });
+
+  it('fits 80 columns, long tool names and large counts included', () => {
+    const wide = (text: string) => text.split('\n').filter((l) => [...l].length > 80);
+    expect(wide(renderText(a, 'trace.jsonl'))).toEqual([]);
+    const many: TraceRecord[] = [{ t: 0, s: 'a', kind: 'event', event: 'start', version: 2, startedAt: '2025-01-01T00:00:00.000Z', command: 'python' }];
+    const long = 'a_tool_with_a_really_quite_long_descriptive_name';
+    for (let i = 1; i <= 12000; i++) {
+      const outcome = (['ok', 'error', 'timeout', 'cancelled'] as const)[i % 4]!;
+      many.push({ t: i, s: 'a', kind: 'event', event: 'call-opened', call: `c${i}`, from: i % 7 ? 'client' : 'child', method: i % 7 ? 'tools/call' : 'sampling/createMessage', ...(i % 7 ? { tool: i % 2 ? long : 'x' } : {}), id: i });
+      if (i % 5) many.push({ t: i + 65_000, s: 'a', kind: 'event', event: 'call-ended', call: `c${i}`, outcome, by: 'leash', ms: 65_000 + i, phase: 'running', ...(outcome === 'timeout' ? { timeoutKind: 'idle', limitMs: 60_000 } : {}) });
+      if (i % 3 === 0) many.push({ t: i + 70_000, s: 'a', kind: 'event', event: 'late-answer', call: `c${i}`, from: 'child' });
+    }
+    const text = renderText(analyze(many), '/a/rather/long/path/to/the/trace/file/that/someone/wrote/trace.jsonl');
+    expect(wide(text)).toEqual([]);
+    // A long label is shortened from the front: the tool's own name stays readable.
+    expect(text).toMatch(/…\S*descriptive_name /);
   });
 
   it('skips unreadable lines of a trace cut short, and counts them', () => {
@@ -178,7 +202,7 @@ describe('calls come from the core\'s events (issue 18)', () => {
     expect(a.calls.find((c) => c.call === 'c1')).toMatchObject({ outcome: 'ok', by: 'server', ms: 2500 });
     expect(a.calls.find((c) => c.call === 'c1')!.queuedMs).toBeUndefined();
     expect(a.totals).toMatchObject({ calls: 2, ok: 1, timeouts: 1, queued: 1, unfinished: 0 });
-    expect(renderText(a, 'x')).toContain('#2 tools/call "queued" started at 10ms: timed out (total limit 2.00s) while queued, after 2.00s');
+    expect(renderText(a, 'x').replace(/\n\s+/g, ' ')).toContain('#2 tools/call "queued" started at 10ms: timed out (total limit 2.00s) while queued, after 2.00s');
   });
 
   it('keeps apart two sessions that appended to one file (issue 20)', async () => {
