@@ -3,7 +3,7 @@
 // any request the page might still try. Everything from the trace is escaped.
 
 import { cancelText, formatLatency, labelOf, timeoutText, type Analysis, type CallInfo, type CallOutcome, type GroupStats } from './analyze.js';
-import { formatBytes } from './table.js';
+import { ERRORS_LEGEND, formatBytes, LATENCY_LEGEND } from './table.js';
 
 const COLORS: Record<CallOutcome, string> = {
   ok: '#2f9e5f',
@@ -349,7 +349,7 @@ ${warnings.map((w) => `<p class="note">${esc(w)}</p>`).join('\n')}
 <section>
 <h2>Per method and tool</h2>
 ${a.calls.length ? table(a) : '<p class="muted">No requests in this trace.</p>'}
-<p class="note">Latency runs from the request reaching mcp-leash to the answer leaving it, over answered requests (timeouts included, cancelled ones excluded). Errors count JSON-RPC errors, isError results and requests failed because the server exited.</p>
+<p class="note">${esc(LATENCY_LEGEND)} ${esc(ERRORS_LEGEND)}</p>
 </section>
 <section>
 <h2>Timeline</h2>

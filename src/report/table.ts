@@ -3,6 +3,18 @@
 import { TRACE_FORMAT_VERSION } from '../trace/format.js';
 import { cancelText, formatLatency, timeoutText, type Analysis, type GroupStats } from './analyze.js';
 
+/** What the latency columns measure (the text report and the HTML page say it alike). */
+export const LATENCY_LEGEND =
+  'Latency: from the request reaching mcp-leash to the answer leaving it, over answered requests (timeouts included, cancelled ones excluded).';
+
+/**
+ * What "errors" counts, as add() in analyze.ts counts it: the outcomes error, tool-error and
+ * server-exited. A timeout is answered by mcp-leash with an isError result (tools/call) or a
+ * JSON-RPC error, and counts only as a timeout.
+ */
+export const ERRORS_LEGEND =
+  '"errors" counts JSON-RPC errors, isError results from the server, and requests failed because the server exited; a timeout counts under "timeouts" only, though mcp-leash answers it with an isError result or a JSON-RPC error.';
+
 /** The text report fits a terminal this wide. */
 export const WIDTH = 80;
 
@@ -115,9 +127,7 @@ export function renderText(a: Analysis, file: string): string {
     out.push('');
     out.push(
       ...wrap(
-        'Latency: from the request reaching mcp-leash to the answer leaving it, over answered requests ' +
-          '(timeouts included, cancelled ones excluded). "errors" counts JSON-RPC errors, isError results ' +
-          'and requests failed because the server exited.' +
+        `${LATENCY_LEGEND} ${ERRORS_LEGEND}` +
           (a.totals.lateResponses > 0 ? ' "late" counts answers the server sent after the request had ended (dropped).' : ''),
       ),
     );

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, labelOf, parseTrace, percentile } from '../../src/report/analyze.js';
-import { renderHtml } from '../../src/report/html.js';
-import { renderText } from '../../src/report/table.js';
+import { esc, renderHtml } from '../../src/report/html.js';
+import { ERRORS_LEGEND, renderText } from '../../src/report/table.js';
 import type { CallId } from '../../src/core/events.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { BIN, NODE, ROOT } from '../helpers/proxy.js';
@@ -164,6 +164,30 @@ describe('report analysis', () => {
     expect(wide(text)).toEqual([]);
     // A long label is shortened from the front: the tool's own name stays readable.
     expect(text).toMatch(/…\S*descriptive_name /);
+  });
+
+  it('says what "errors" counts the way it counts: a timed-out tool\'s isError result is a timeout, not an error', async () => {
+    const s = tapScript();
+    const open = (n: number, tool: string) => {
+      s.recv('client', req(n, 'tools/call', { name: tool }));
+      s.ev({ type: 'call-opened', call: `c${n}`, from: 'client', method: 'tools/call', tool, id: n });
+    };
+    open(1, 'slow');
+    open(2, 'flaky');
+    s.at(100);
+    s.send('client', res(1, { content: [], isError: true }), 'c1');
+    s.ev({ type: 'call-ended', call: 'c1', outcome: 'timeout', by: 'leash', ms: 100, phase: 'running', timeout: { kind: 'total', limitMs: 100, cancelSentToServer: true } });
+    s.forward('client', s.recv('child', res(2, { content: [], isError: true })), { id: 2, call: 'c2' });
+    s.ev({ type: 'call-ended', call: 'c2', outcome: 'tool-error', by: 'server', ms: 100, phase: 'running' });
+    const a = analyze(parseTrace(await s.text()).records);
+    expect(a.totals).toMatchObject({ errors: 1, timeouts: 1 });
+    // Both results were isError; the legend must not claim "errors" counts every isError result.
+    const legend = renderText(a, 'x').replace(/\n/g, ' ');
+    expect(legend).not.toMatch(/"errors" counts JSON-RPC errors, isError results and/);
+    expect(legend).toContain(ERRORS_LEGEND);
+    expect(ERRORS_LEGEND).toMatch(/from the server/);
+    expect(ERRORS_LEGEND).toMatch(/timeouts/);
+    expect(renderHtml(a, 'x')).toContain(esc(ERRORS_LEGEND));
   });
 
   it('skips unreadable lines of a trace cut short, and counts them', () => {
