@@ -336,6 +336,57 @@ describe('HTML report', () => {
     assertBalanced(page);
   });
 
+  it('draws the time a call waited in the queue as a lighter segment before its bar', async () => {
+    const s = tapScript();
+    queuedTimeoutStory(s);
+    // c3 waits 500ms, then runs for 500ms.
+    s.at(2500);
+    s.ev({ type: 'call-opened', call: 'c3', from: 'client', method: 'tools/call', tool: 'later', id: 3 });
+    s.ev({ type: 'call-queued', call: 'c3', position: 1 });
+    s.at(3000);
+    s.ev({ type: 'call-dispatched', call: 'c3', queuedMs: 500 });
+    s.at(3500);
+    s.ev({ type: 'call-ended', call: 'c3', outcome: 'ok', by: 'server', ms: 1000, phase: 'running' });
+    const page = renderHtml(analyze(parseTrace(await s.text()).records), 'q');
+    const group = (n: number) => page.match(new RegExp(`<g class="call" data-call="${n}"[\\s\\S]*?</g>`))![0];
+    const rect = (g: string, cls: string) => {
+      const m = g.match(new RegExp(`<rect class="${cls}" x="([\\d.]+)" y="[\\d.]+" width="([\\d.]+)"`));
+      return m ? { x: Number(m[1]), w: Number(m[2]) } : undefined;
+    };
+    expect(rect(group(1), 'queued')).toBeUndefined();
+    // c2 never left the queue: all of it is queued time.
+    const q2 = rect(group(2), 'queued')!;
+    expect(q2.w).toBeGreaterThan(10);
+    expect(group(2)).toContain('waited 2.00s in the queue');
+    // c3: half queued, half running, the bar right after the queued part.
+    const q3 = rect(group(3), 'queued')!;
+    const b3 = rect(group(3), 'bar')!;
+    expect(Math.abs(q3.w - b3.w)).toBeLessThan(1);
+    expect(Math.abs(q3.x + q3.w - b3.x)).toBeLessThan(0.2);
+    expect(page).toContain('waiting in the queue');
+    assertBalanced(page);
+  });
+
+  it('keeps 300 calls readable: a label on every row and the time axis at the top and the bottom', () => {
+    const rs: TraceRecord[] = [{ t: 0, s: 'a', kind: 'event', event: 'start', version: 2 }];
+    for (let i = 1; i <= 300; i++) {
+      rs.push({ t: i * 10, s: 'a', kind: 'event', event: 'call-opened', call: `c${i}`, from: 'client', method: 'tools/call', tool: `tool_${i % 7}`, id: i });
+      rs.push({ t: i * 10 + 200, s: 'a', kind: 'event', event: 'call-ended', call: `c${i}`, outcome: 'ok', by: 'server', ms: 200, phase: 'running' });
+    }
+    const page = renderHtml(analyze(rs), 'many');
+    const svg = page.match(/<svg class="timeline"[\s\S]*?<\/svg>/)![0];
+    expect(svg.match(/<text class="row-label"/g)).toHaveLength(300);
+    const ticks = [...svg.matchAll(/<text class="tick" x="([\d.]+)" y="([\d.]+)"/g)];
+    const ys = [...new Set(ticks.map((m) => Number(m[2])))];
+    expect(ys).toHaveLength(2);
+    const height = Number(svg.match(/viewBox="0 0 \d+ (\d+)"/)![1]);
+    expect(Math.max(...ys)).toBeGreaterThan(height - 20);
+    // Rows no thinner than a readable line of text.
+    const bars = [...svg.matchAll(/<rect class="bar[^"]*" x="[\d.]+" y="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(bars[1]! - bars[0]!).toBeGreaterThanOrEqual(12);
+    assertBalanced(page);
+  });
+
   it('handles an empty trace and a very long one', () => {
     const empty = renderHtml(analyze([{ t: 0, s: 'a', kind: 'event', event: 'start' }]), 'e');
     expect(empty).toContain('No requests in this trace.');
