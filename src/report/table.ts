@@ -147,7 +147,8 @@ export function renderText(a: Analysis, file: string): string {
       else if (c.outcome === 'server-exited') how = 'failed: the server exited';
       else if (c.outcome === 'unfinished') how = 'no answer before the trace ended';
       const late = c.lateResponse !== undefined ? `; the server answered anyway ${formatLatency(c.lateResponse - c.start)} in, answer dropped` : '';
-      out.push(...wrap(`  #${c.n} ${what} ${at}: ${how}${took}${late}`, WIDTH, '      '));
+      const session = a.sessions > 1 ? ` (session ${c.session})` : '';
+      out.push(...wrap(`  #${c.n}${session} ${what} ${at}: ${how}${took}${late}`, WIDTH, '      '));
     }
   }
   if (a.otherFormat !== undefined) {

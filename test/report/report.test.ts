@@ -246,6 +246,8 @@ describe('calls come from the core\'s events (issue 18)', () => {
     expect(a.calls.map((c) => `${c.call} ${c.outcome}`)).toEqual(['c1 ok', 'c2 timeout', 'c1 ok', 'l1 ok', 'l2 ok']);
     expect(a.calls.filter((c) => c.call === 'c1').map((c) => c.tool)).toEqual(['busy', 'render']);
     expect(a.totals).toMatchObject({ calls: 5, ok: 4, timeouts: 1, unfinished: 0 });
+    // The one that did not simply succeed, with its session.
+    expect(renderText(a, 'x')).toContain(`#2 (session ${first.w.session.slice(0, 8)}) tools/call "queued"`);
   });
 
   it('says so when a trace is in another format', () => {
