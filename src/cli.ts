@@ -12,7 +12,6 @@ import type { EarlyChild } from './early-start.js';
 import { DEFAULT_POLICY } from './policy/types.js';
 import { runProxy } from './shell/proxy.js';
 import { stopChild } from './shell/shutdown.js';
-import { legacyTap } from './trace/legacy-tap.js';
 import { TraceWriter } from './trace/writer.js';
 
 export function version(): string {
@@ -96,7 +95,7 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
     return 2;
   }
   try {
-    const tap = trace !== undefined ? { tap: legacyTap(trace) } : {};
+    const tap = trace !== undefined ? { tap: trace } : {};
     // The early child is the one argv names; a mismatch would be a bug in startEarly, and the
     // proxy then starts its own.
     const same = early !== undefined && early.command === parsed.command && early.args.join('\0') === parsed.args.join('\0');

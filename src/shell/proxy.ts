@@ -5,6 +5,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import type { Tap } from '../trace/tap.js';
 import { Session, type Frame } from '../core/session.js';
 import type { Output } from '../core/outputs.js';
 import { withIdAndToken, type JsonObject } from '../core/message.js';
@@ -40,10 +41,6 @@ export interface ProxyOptions {
   onSession?: (session: Session) => void;
 }
 
-export interface Tap {
-  received(from: 'client' | 'child', frame: Frame, bytes: number): void;
-  sent(to: 'client' | 'child', out: Extract<Output, { type: 'send' }>): void;
-}
 
 /** After the child exits, how long its last output may take to arrive through the pipe. */
 const EXIT_WAIT_FOR_STDOUT_MS = 1000;
@@ -79,15 +76,15 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   // Payload summaries (never payloads) only at debug; the check is made once, off the hot path.
   const debugFrames = logger.isLevelEnabled('debug');
+  const tap = opts.tap;
   const session = new Session(policy, {
     epochOffsetMs: performance.timeOrigin,
+    // Events cost an object each: only a tap reads them.
+    events: tap !== undefined,
     taskIdPrefix: `leash-${randomBytes(4).toString('hex')}-`,
   });
   opts.onSession?.(session);
-  const alarm = new Alarm(() => {
-    session.handleTimeout(now());
-    drain();
-  });
+  const alarm = new Alarm(() => at((t) => session.handleTimeout(t)));
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   /** Set once the core gave its 'exit': nothing is read or written any more. */
@@ -135,7 +132,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
           session.handleUnencodable(o, err instanceof Error ? err.message : String(err), readingAt ?? now());
           break;
         }
-        opts.tap?.sent(o.to, { type: 'send', to: o.to, msg, origId: o.type === 'forward' && o.id !== undefined ? (o.frame.msg.id as string | number) : undefined });
+        if (tap) tap.sent(o, typeof encoded === 'string' ? Buffer.byteLength(encoded) - 1 : encodedBytes(encoded), readingAt ?? now());
         if (debugFrames) logger.debug({ to: o.to, method: msg.method, id: msg.id as string | number | undefined, call: o.call }, 'frame sent');
         if (typeof encoded === 'string') queue.push(encoded);
         else for (const b of encoded) queue.push(b);
@@ -145,6 +142,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
         logs.push(o);
         break;
       case 'event':
+        tap?.event(o.event);
         break;
       case 'spawn':
         void respawn();
@@ -233,12 +231,27 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
    */
   let readingAt: number | undefined;
 
+  /**
+   * Runs one input to the core at one time `t`, then drains: everything it produces (outputs,
+   * events, what a trace stamps) carries that time, so time never steps back in a trace.
+   */
+  function at(input: (t: number) => void): void {
+    const t = now();
+    readingAt = t;
+    try {
+      input(t);
+      drain();
+    } finally {
+      readingAt = undefined;
+    }
+  }
+
   /** One side's framing: chunks in, messages to the session. */
-  function reader(from: 'client' | 'child'): { push(chunk: Buffer): boolean; end(): void } {
+  function reader(from: 'client' | 'child'): { push(chunk: Buffer): void; end(): void } {
     const handle = (frame: Frame, bytes: number): void => {
-      opts.tap?.received(from, frame, bytes);
-      if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
       const at = readingAt ?? now();
+      tap?.received(from, frame, bytes, at);
+      if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
       if (from === 'client') session.handleClient(frame, at);
       else session.handleChild(frame, at);
     };
@@ -259,15 +272,17 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       },
     });
     return {
+      // What a chunk produced is written while its time still stamps it (see at()).
       push(chunk) {
         readingAt = now();
-        const endedLine = splitter.push(chunk);
+        // Most of a long answer's chunks end no line: nothing for the session to do.
+        if (splitter.push(chunk)) drain();
         readingAt = undefined;
-        return endedLine;
       },
       end() {
         readingAt = now();
         splitter.end();
+        drain();
         readingAt = undefined;
       },
     };
@@ -279,14 +294,12 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     const tail = new StderrTail();
     c.stdout.on('data', (chunk: Buffer) => {
       if (c !== child) return;
-      // Most of a long answer's chunks end no line: nothing for the session to do.
-      if (lines.push(chunk)) drain();
+      lines.push(chunk);
     });
     const stdoutClosed = new Promise<void>((r) => c.stdout.once('close', () => r()));
     c.stdout.once('end', () => {
       if (c !== child) return;
       lines.end();
-      drain();
     });
     c.stderr.on('data', (chunk: Buffer) => {
       tail.push(chunk);
@@ -305,8 +318,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       child = undefined;
       // Stragglers of the dead child's group go too; exit() waits for this.
       reaping = reapGroup(c, policy.shutdown.termGraceMs);
-      session.handleChildExit({ code: info.code, signal: info.signal, signalNumber: signalNumber(info.signal), stderrTail: tail.lines() }, now());
-      drain();
+      at((t) => session.handleChildExit({ code: info.code, signal: info.signal, signalNumber: signalNumber(info.signal), stderrTail: tail.lines() }, t));
     });
   }
 
@@ -317,13 +329,12 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       lastChild = c;
       attach(c);
       logger.info({ childPid: c.pid }, 'child restarted');
-      session.handleChildStarted(now());
+      at((t) => session.handleChildStarted(t));
     } catch (e) {
       const code = e instanceof SpawnError ? e.code : 'UNKNOWN';
       logger.error({ err: e instanceof Error ? e.message : String(e) }, 'restarting the server failed');
-      session.handleChildExit({ code: 127, signal: null, stderrTail: [`cannot start the server command (${code})`] }, now());
+      at((t) => session.handleChildExit({ code: 127, signal: null, stderrTail: [`cannot start the server command (${code})`] }, t));
     }
-    drain();
   }
 
   // ── the end ────────────────────────────────────────────────────────────────────────────
@@ -341,22 +352,20 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   lastChild = child;
   attach(child);
   logger.info({ command: opts.command, childPid: child.pid }, 'child started');
-  session.handleChildStarted(now());
+  at((t) => session.handleChildStarted(t));
 
   const fromClient = reader('client');
   stdin.on('data', (chunk: Buffer) => {
-    if (fromClient.push(chunk)) drain();
+    fromClient.push(chunk);
   });
   let clientClosed = false;
   const closeClient = (): void => {
     if (clientClosed || exiting) return;
     clientClosed = true;
-    session.handleClientEof(now());
-    drain();
+    at((t) => session.handleClientEof(t));
   };
   stdin.once('end', () => {
     fromClient.end();
-    drain();
     closeClient();
   });
   stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -366,8 +375,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   });
   const onSignal = (sig: NodeJS.Signals): void => {
     if (exiting) return;
-    session.handleSignal(sig, signalNumber(sig), now());
-    drain();
+    at((t) => session.handleSignal(sig, signalNumber(sig), t));
   };
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   opts.onSignalsHandled?.();
@@ -376,6 +384,13 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   stdin.pause();
   return code;
+}
+
+/** Bytes of a long line written as Buffer views, without its newline. */
+function encodedBytes(pieces: Buffer[]): number {
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  return n - 1;
 }
 
 function frameSummary(from: 'client' | 'child', frame: Frame, bytes: number): Record<string, unknown> {
