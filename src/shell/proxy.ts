@@ -1,17 +1,16 @@
 // The shell: owns the two stdio links, the child process and the real clock, and nothing else.
-// Bytes flow one way: stream chunks -> LineSplitter -> decodeLine -> Session.handle* ->
-// Session.poll() -> encoded lines, batched per destination into one write. Policy (what to
+// Bytes flow one way: stream chunks -> codec Decoder -> Session.handle* -> Session.poll() ->
+// codec encode() (wiring.ts) -> encoded lines, batched per destination into one write. Policy (what to
 // answer, when to restart) is the core's; this file only carries it out.
 
 import type { Readable, Writable } from 'node:stream';
-import { Session, type Frame } from '../core/session.js';
+import { Session } from '../core/session.js';
+import type { Frame } from '../core/frame.js';
 import type { Output } from '../core/outputs.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
-import { LineSplitter } from '../wire/line-splitter.js';
-import { decodeLine, oversizeFrame } from '../wire/decode.js';
-import { encodeOut } from '../wire/encode-out.js';
-import { decodeLongLine } from '../wire/long-line.js';
+import { Decoder, messageOf, type MessageOutput, type OnFrame } from '../wire/codec.js';
+import { drainOutputs } from './wiring.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
@@ -40,6 +39,7 @@ export interface ProxyOptions {
 
 export interface Tap {
   received(from: 'client' | 'child', frame: Frame, bytes: number): void;
+  /** A 'forward' is shown as the 'send' of the message it puts on the wire (messageOf: a partial answer without its result). */
   sent(to: 'client' | 'child', out: Extract<Output, { type: 'send' }>): void;
 }
 
@@ -59,6 +59,11 @@ const CHILD_BACKLOG_BYTES = 1024 * 1024;
  * with 256 calls in flight: every 16 lines 112k calls/s, 64: 141k, 128: 146k, end of chunk: 115k.
  */
 const LINES_PER_DRAIN = 64;
+/**
+ * Whether the core is given long answers without their result (`partial` frames, core/frame.ts).
+ * Off until session.ts reads them (issue 18): the core of this tree forwards `msg` as it is.
+ */
+const PARTIAL_ANSWERS = false;
 
 export async function runProxy(opts: ProxyOptions): Promise<number> {
   const { policy, logger } = opts;
@@ -94,9 +99,9 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   let ladder: Ladder | undefined;
 
   // ── writing ────────────────────────────────────────────────────────────────────────────
-  // Encoded messages wait here until the end of drain(), then go out as one write per side.
-  // A message that only changed its ids is re-sent from the text it came in (spliceText), a
-  // long line as a run of Buffer views of the bytes it came in (encodeRaw); others stringified.
+  // Encoded messages (wire/codec.ts: a forwarded one from the bytes it came in where it can be,
+  // a long line as a run of Buffer views of them; others stringified) wait here until the end of
+  // drain(), then go out as one write per side.
   const toClient: (string | Buffer)[] = [];
   const toChild: (string | Buffer)[] = [];
   // Log lines wait until the messages are written: a log line is never in a message's way.
@@ -105,10 +110,12 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const toChildValve = new Valve();
 
   let linesSinceDrain = 0;
+  // A message that cannot be encoded goes back to the core after the batch it was in
+  // (wiring.ts), stamped like the chunk being read, so time never steps back within a chunk.
+  const hooks = { write, other: perform, now: () => readingAt ?? now() };
   function drain(): void {
     linesSinceDrain = 0;
-    // Handling an output may produce more (an unencodable message gets an answer instead).
-    for (let batch = session.poll(); batch.length > 0; batch = session.poll()) for (const o of batch) perform(o);
+    drainOutputs(session, hooks);
     flush();
     alarm.set(session.nextDeadline());
     if (logs.length) {
@@ -117,24 +124,21 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     }
   }
 
+  /** One encoded message, queued for its side. */
+  function write(o: MessageOutput, encoded: string | Buffer[]): void {
+    const queue = o.to === 'client' ? toClient : toChild;
+    if (opts.tap || debugFrames) {
+      const msg = messageOf(o);
+      opts.tap?.sent(o.to, o.type === 'send' ? o : { type: 'send', to: o.to, msg, call: o.call });
+      if (debugFrames) logger.debug({ to: o.to, method: msg.method, id: msg.id as string | number | undefined, origId: o.type === 'send' ? o.origId : undefined }, 'frame sent');
+    }
+    if (typeof encoded === 'string') queue.push(encoded);
+    else for (const b of encoded) queue.push(b);
+  }
+
+  /** Every output but messages (wiring.ts encodes those and calls write()). */
   function perform(o: Output): void {
     switch (o.type) {
-      case 'send': {
-        const queue = o.to === 'client' ? toClient : toChild;
-        let encoded: string | Buffer[];
-        try {
-          encoded = encodeOut(o.msg);
-        } catch (err) {
-          // JSON.stringify can only fail on a message nested past its recursion limit.
-          session.handleUnencodable(o, err instanceof Error ? err.message : String(err), readingAt ?? now());
-          break;
-        }
-        opts.tap?.sent(o.to, o);
-        if (debugFrames) logger.debug({ to: o.to, method: o.msg.method, id: o.msg.id as string | number | undefined, origId: o.origId }, 'frame sent');
-        if (typeof encoded === 'string') queue.push(encoded);
-        else for (const b of encoded) queue.push(b);
-        break;
-      }
       case 'log':
         logs.push(o);
         break;
@@ -208,39 +212,27 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   /** One side's framing: chunks in, messages to the session. */
   function reader(from: 'client' | 'child'): { push(chunk: Buffer): boolean; end(): void } {
-    const handle = (frame: Frame, bytes: number): void => {
+    const handle: OnFrame = (frame, bytes) => {
       opts.tap?.received(from, frame, bytes);
       if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
       const at = readingAt ?? now();
       if (from === 'client') session.handleClient(frame, at);
       else session.handleChild(frame, at);
+      // Many lines in one chunk: pass some on before reading the rest, so that the other
+      // side starts on them while this process is still busy (a pipeline, not a relay race).
+      if (++linesSinceDrain === LINES_PER_DRAIN) drain();
     };
-    const splitter = new LineSplitter(policy.maxMessageBytes, {
-      lineAt(buf, start, end) {
-        const frame = decodeLine(buf, from === 'child', start, end);
-        if (frame) handle(frame, end - start);
-        // Many lines in one chunk: pass some on before reading the rest, so that the other
-        // side starts on them while this process is still busy (a pipeline, not a relay race).
-        if (++linesSinceDrain === LINES_PER_DRAIN) drain();
-      },
-      oversize(bytes) {
-        handle(oversizeFrame(bytes, policy.maxMessageBytes), bytes);
-      },
-      longLine(pieces, bytes, skim) {
-        const frame = decodeLongLine(pieces, bytes, skim, from === 'child');
-        if (frame) handle(frame, bytes);
-      },
-    });
+    const decoder = new Decoder({ from, maxMessageBytes: policy.maxMessageBytes, partial: PARTIAL_ANSWERS });
     return {
       push(chunk) {
         readingAt = now();
-        const endedLine = splitter.push(chunk);
+        const endedLine = decoder.push(chunk, handle);
         readingAt = undefined;
         return endedLine;
       },
       end() {
         readingAt = now();
-        splitter.end();
+        decoder.end(handle);
         readingAt = undefined;
       },
     };

@@ -19,7 +19,6 @@ import type { Output, Side } from '../core/outputs.js';
 import type { Frame } from '../core/session.js';
 import { OWN_ID_PREFIX } from '../core/health.js';
 import type { Tap } from '../shell/proxy.js';
-import { RAW } from '../wire/long-line.js';
 import { TRACE_FORMAT_VERSION, type Direction, type EventRecord, type FrameRecord, type Outcome, type TraceRecord } from './format.js';
 
 export interface TraceOptions {
@@ -377,9 +376,9 @@ export class TraceWriter implements Tap {
     if (kind === 'response') {
       const error = msg.error;
       if (error !== undefined) r.errorCode = isObject(error) && typeof error.code === 'number' ? error.code : NaN;
-      // A long line's result is parsed only when something looks inside it (wire/long-line.ts):
-      // without payloads the trace does not, so isError is left out for answers of 1 MiB and more.
-      else if (RAW in msg && !this.#payloads) return r;
+      // A long answer may come without its result (a partial frame, core/frame.ts): isError is
+      // then left out.
+      else if (!('result' in msg)) return r;
       else r.isError = isObject(msg.result) && msg.result.isError === true;
     }
     if (this.#payloads) {

@@ -1,0 +1,43 @@
+// The shell's wiring of the core's outputs to the codec, without streams, processes or clocks, so
+// that the shell (proxy.ts) and the wire tests (test/reliability/wire-rig.ts) run the same code.
+//
+// One drain: poll the core, encode every message output in order and hand the others on. A
+// message that cannot be encoded is not sent; once the batch it came in has been performed, the
+// core hears of it (handleUnencodable), and what it answers instead comes in the next batch. The
+// core is never re-entered while one of its batches is being performed.
+
+import type { JsonObject } from '../core/message.js';
+import type { Output, Side } from '../core/outputs.js';
+import { encode, isUnencodable, messageOf, type MessageOutput } from '../wire/codec.js';
+
+/** The part of the core a drain talks to. */
+export interface Drainable {
+  poll(): Output[];
+  handleUnencodable(out: { to: Side; msg: JsonObject }, why: string, now: number): void;
+}
+
+export interface DrainHooks {
+  /** One encoded message for `out.to`, in order: a line as a string, or as Buffer views. */
+  write(out: MessageOutput, data: string | Buffer[]): void;
+  /** Any other output, in order. */
+  other(out: Output): void;
+  /** The time to give the core with an unencodable message. */
+  now(): number;
+}
+
+/** Performs everything the core has to do, batch after batch, until it has nothing more. */
+export function drainOutputs(core: Drainable, hooks: DrainHooks): void {
+  for (let batch = core.poll(); batch.length > 0; batch = core.poll()) {
+    let failed: Array<[MessageOutput, string]> | undefined;
+    for (const o of batch) {
+      if (o.type !== 'send' && o.type !== 'forward') {
+        hooks.other(o);
+        continue;
+      }
+      const e = encode(o);
+      if (isUnencodable(e)) (failed ??= []).push([o, e.why]);
+      else hooks.write(o, e);
+    }
+    if (failed) for (const [o, why] of failed) core.handleUnencodable({ to: o.to, msg: messageOf(o) }, why, hooks.now());
+  }
+}
