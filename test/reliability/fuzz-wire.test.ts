@@ -39,7 +39,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 /**
  * Policies that send the fuzz down different paths: throttle and heartbeats, queue and errors,
  * tasks, long lines. `longLine` lowers the LineSplitter's long-line threshold (1 MB in the shell)
- * so that small lines take that path (skim, lazy result, raw re-encoding) too.
+ * so that small lines take that path (skim, partial result, raw re-encoding) too.
  */
 const POLICIES: Array<{ name: string; p: Policy; longLine?: number }> = [
   {

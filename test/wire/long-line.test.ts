@@ -193,7 +193,7 @@ describe('long lines: content only a full parse would refuse is never re-sent ra
   ];
   for (const [name, j] of junk) {
     for (const size of [10, 70 * 1024]) {
-      it(`${name} in a ${size < 1000 ? 'short' : 'lazy (64 KB+)'} result: the same frame as the ordinary path, and not re-sent raw`, () => {
+      it(`${name} in a ${size < 1000 ? 'short' : 'partial (64 KB+)'} result: the same frame as the ordinary path, and not re-sent raw`, () => {
         const bytes = response(j, size);
         const short = decodeLine(bytes, true);
         for (const chunk of [1, 3, 7, 4096, bytes.length + 1]) {
