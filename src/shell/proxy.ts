@@ -9,8 +9,8 @@ import type { Frame } from '../core/frame.js';
 import type { Output } from '../core/outputs.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
-import { Decoder, messageOf, type MessageOutput, type OnFrame } from '../wire/codec.js';
-import { drainOutputs } from './wiring.js';
+import { messageOf, type MessageOutput, type OnFrame } from '../wire/codec.js';
+import { drainOutputs, sideDecoder } from './wiring.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup, startLadder, stopChild, type Ladder } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
@@ -59,11 +59,6 @@ const CHILD_BACKLOG_BYTES = 1024 * 1024;
  * with 256 calls in flight: every 16 lines 112k calls/s, 64: 141k, 128: 146k, end of chunk: 115k.
  */
 const LINES_PER_DRAIN = 64;
-/**
- * Whether the core is given long answers without their result (`partial` frames, core/frame.ts).
- * Off until session.ts reads them (issue 18): the core of this tree forwards `msg` as it is.
- */
-const PARTIAL_ANSWERS = false;
 
 export async function runProxy(opts: ProxyOptions): Promise<number> {
   const { policy, logger } = opts;
@@ -222,7 +217,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       // side starts on them while this process is still busy (a pipeline, not a relay race).
       if (++linesSinceDrain === LINES_PER_DRAIN) drain();
     };
-    const decoder = new Decoder({ from, maxMessageBytes: policy.maxMessageBytes, partial: PARTIAL_ANSWERS });
+    const decoder = sideDecoder(from, policy.maxMessageBytes);
     return {
       push(chunk) {
         readingAt = now();

@@ -1,14 +1,25 @@
-// The shell's wiring of the core's outputs to the codec, without streams, processes or clocks, so
-// that the shell (proxy.ts) and the wire tests (test/reliability/wire-rig.ts) run the same code.
+// The shell's wiring of the codec to the core, without streams, processes or clocks, so that the
+// shell (proxy.ts) and the wire tests (test/reliability/wire-rig.ts) run the same code.
 //
-// One drain: poll the core, encode every message output in order and hand the others on. A
+// In: one Decoder per side, made by sideDecoder(). One drain: poll the core, encode every message output in order and hand the others on. A
 // message that cannot be encoded is not sent; once the batch it came in has been performed, the
 // core hears of it (handleUnencodable), and what it answers instead comes in the next batch. The
 // core is never re-entered while one of its batches is being performed.
 
 import type { JsonObject } from '../core/message.js';
 import type { Output, Side } from '../core/outputs.js';
-import { encode, isUnencodable, messageOf, type MessageOutput } from '../wire/codec.js';
+import { Decoder, encode, isUnencodable, messageOf, type MessageOutput } from '../wire/codec.js';
+
+/**
+ * Whether the core is given long answers without their result (`partial` frames, core/frame.ts).
+ * Off until session.ts reads them (issue 18): the core of this tree sends `msg` on as it is.
+ */
+export const PARTIAL_ANSWERS = false;
+
+/** One side's decoder as the shell makes it. `longLineBytes`: tests lower it to reach the long-line path with small lines. */
+export function sideDecoder(from: Side, maxMessageBytes: number, longLineBytes?: number): Decoder {
+  return new Decoder({ from, maxMessageBytes, longLineBytes, partial: PARTIAL_ANSWERS });
+}
 
 /** The part of the core a drain talks to. */
 export interface Drainable {

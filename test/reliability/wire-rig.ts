@@ -1,11 +1,11 @@
-// The wire path of the shell without the processes: bytes -> codec Decoder -> Session ->
-// drainOutputs (codec encode) on a virtual clock: the same codec and the same drain as
-// src/shell/proxy.ts's reader() and drain(). Every line the core asks to write is checked on the
+// The wire path of the shell without the processes: bytes -> sideDecoder (the codec's Decoder) ->
+// Session -> drainOutputs (the codec's encode) on a virtual clock: the same decoders and the same
+// drain as src/shell/proxy.ts's reader() and drain() (src/shell/wiring.ts). Every line the core asks to write is checked on the
 // spot.
 
 import { isUtf8 } from 'node:buffer';
-import { Decoder, messageOf, type MessageOutput, type OnFrame } from '../../src/wire/codec.js';
-import { drainOutputs } from '../../src/shell/wiring.js';
+import { messageOf, type Decoder, type MessageOutput, type OnFrame } from '../../src/wire/codec.js';
+import { drainOutputs, sideDecoder } from '../../src/shell/wiring.js';
 import { Session } from '../../src/core/session.js';
 import type { JsonObject } from '../../src/core/message.js';
 import type { Output } from '../../src/core/outputs.js';
@@ -145,15 +145,11 @@ export class WireRig {
   /** How each written line was made, for the record: Buffer views of a long line, or a string. */
   readonly how = { views: 0, text: 0 };
 
-  /**
-   * `longLineBytes`: the decoders' long-line threshold (1 MB in the shell; lower it to fuzz that
-   * path with small lines). `partial`: as the shell's PARTIAL_ANSWERS (off until the core reads
-   * partial frames).
-   */
-  constructor(p: Policy, longLineBytes?: number, partial = false) {
+  /** `longLineBytes`: the decoders' long-line threshold (1 MB in the shell; lower it to fuzz that path with small lines). */
+  constructor(p: Policy, longLineBytes?: number) {
     this.policy = p;
     this.session = new Session(p, { epochOffsetMs: 0, taskIdPrefix: 'fuzz-' });
-    const decoder = (from: Side) => new Decoder({ from, maxMessageBytes: p.maxMessageBytes, longLineBytes, partial });
+    const decoder = (from: Side) => sideDecoder(from, p.maxMessageBytes, longLineBytes);
     this.#decoders = { client: decoder('client'), child: decoder('child') };
     this.#onFrame = {
       client: (frame) => this.session.handleClient(frame, this.t),
