@@ -1,7 +1,7 @@
 // The shell: owns the two stdio links, the child process and the real clock, and nothing else.
-// Bytes flow one way: stream chunks -> codec Decoder -> Session.handle* -> Session.poll() ->
-// codec encode() (wiring.ts) -> encoded lines, batched per destination into one write. Policy (what to
-// answer, when to restart) is the core's; this file only carries it out.
+// Bytes flow one way: stream chunks -> the codec's Decoder -> Session.handle* -> Session.poll()
+// -> the codec's encode() (wiring.ts) -> encoded lines, batched per destination into one write.
+// Policy (what to answer, when to restart) is the core's; this file only carries it out.
 
 import type { Readable, Writable } from 'node:stream';
 import { Session } from '../core/session.js';
