@@ -1,11 +1,13 @@
 // The shell's wiring of the codec to the core, without streams, processes or clocks, so that the
 // shell (proxy.ts) and the wire tests (test/reliability/wire-rig.ts) run the same code.
 //
-// In: one Decoder per side, made by sideDecoder(). One drain: poll the core, encode every message output in order and hand the others on. A
-// message that cannot be encoded is not sent; once the batch it came in has been performed, the
-// core hears of it (handleUnencodable), and what it answers instead comes in the next batch. The
-// core is never re-entered while one of its batches is being performed.
+// In: one Decoder per side, made by sideDecoder(). Out, one drain: poll the core, encode every
+// message output in order and hand the others on. A message that cannot be encoded is not sent;
+// once the batch it came in has been performed, the core hears of it (handleUnencodable), and
+// what it answers instead comes in the next batch. The core is never re-entered while one of its
+// batches is being performed.
 
+import type { CallId } from '../core/events.js';
 import type { JsonObject } from '../core/message.js';
 import type { Output, Side } from '../core/outputs.js';
 import { Decoder, encode, isUnencodable, messageOf, type MessageOutput } from '../wire/codec.js';
@@ -21,10 +23,14 @@ export function sideDecoder(from: Side, maxMessageBytes: number, longLineBytes?:
   return new Decoder({ from, maxMessageBytes, longLineBytes, partial: PARTIAL_ANSWERS });
 }
 
-/** The part of the core a drain talks to. */
+/**
+ * The part of the core a drain talks to. handleUnencodable is told of a message output that was
+ * not sent: where it was going, the message it meant (messageOf: a 'forward''s with its new id
+ * and token) and its call, if the output named one.
+ */
 export interface Drainable {
   poll(): Output[];
-  handleUnencodable(out: { to: Side; msg: JsonObject }, why: string, now: number): void;
+  handleUnencodable(out: { to: Side; msg: JsonObject; call?: CallId }, why: string, now: number): void;
 }
 
 export interface DrainHooks {
@@ -49,6 +55,8 @@ export function drainOutputs(core: Drainable, hooks: DrainHooks): void {
       if (isUnencodable(e)) (failed ??= []).push([o, e.why]);
       else hooks.write(o, e);
     }
-    if (failed) for (const [o, why] of failed) core.handleUnencodable({ to: o.to, msg: messageOf(o) }, why, hooks.now());
+    if (failed) {
+      for (const [o, why] of failed) core.handleUnencodable(o.call === undefined ? { to: o.to, msg: messageOf(o) } : { to: o.to, msg: messageOf(o), call: o.call }, why, hooks.now());
+    }
   }
 }
