@@ -1,20 +1,18 @@
 // The shell: owns the two stdio links, the child process and the real clock, and nothing else.
-// Bytes flow one way: stream chunks -> LineSplitter -> decodeLine -> Session.handle* ->
-// Session.poll() -> encoded lines, batched per destination into one write. Policy (what to
-// answer, when to restart) is the core's; this file only carries it out.
+// Bytes flow one way: stream chunks -> the codec's Decoder -> Session.handle* -> Session.poll()
+// -> the codec's encode() (wiring.ts) -> encoded lines, batched per destination into one write.
+// Policy (what to answer, when to restart) is the core's; this file only carries it out.
 
 import type { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { Tap } from '../trace/tap.js';
-import { Session, type Frame } from '../core/session.js';
+import { Session } from '../core/session.js';
+import type { Frame } from '../core/frame.js';
 import type { Output } from '../core/outputs.js';
-import { withIdAndToken, type JsonObject } from '../core/message.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
-import { LineSplitter } from '../wire/line-splitter.js';
-import { decodeLine, oversizeFrame } from '../wire/decode.js';
-import { encodeOut } from '../wire/encode-out.js';
-import { decodeLongLine } from '../wire/long-line.js';
+import { messageOf, type MessageOutput, type OnFrame } from '../wire/codec.js';
+import { drainOutputs, sideDecoder } from './wiring.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
@@ -95,9 +93,9 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   let lastChild: Child = undefined as unknown as Child; // set below, before anything runs
 
   // ── writing ────────────────────────────────────────────────────────────────────────────
-  // Encoded messages wait here until the end of drain(), then go out as one write per side.
-  // A message that only changed its ids is re-sent from the text it came in (spliceText), a
-  // long line as a run of Buffer views of the bytes it came in (encodeRaw); others stringified.
+  // Encoded messages (wire/codec.ts: a forwarded one from the bytes it came in where it can be,
+  // a long line as a run of Buffer views of them; others stringified) wait here until the end of
+  // drain(), then go out as one write per side.
   const toClient: (string | Buffer)[] = [];
   const toChild: (string | Buffer)[] = [];
   // Log lines wait until the messages are written: a log line is never in a message's way.
@@ -106,10 +104,12 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const toChildValve = new Valve();
 
   let linesSinceDrain = 0;
+  // A message that cannot be encoded goes back to the core after the batch it was in
+  // (wiring.ts), stamped like the chunk being read, so time never steps back within a chunk.
+  const hooks = { write, other: perform, now: () => readingAt ?? now() };
   function drain(): void {
     linesSinceDrain = 0;
-    // Handling an output may produce more (an unencodable message gets an answer instead).
-    for (let batch = session.poll(); batch.length > 0; batch = session.poll()) for (const o of batch) perform(o);
+    drainOutputs(session, hooks);
     flush();
     if (!exiting) alarm.set(session.nextDeadline());
     if (logs.length) {
@@ -118,26 +118,21 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     }
   }
 
+  /** One encoded message, queued for its side. */
+  function write(o: MessageOutput, encoded: string | Buffer[]): void {
+    const queue = o.to === 'client' ? toClient : toChild;
+    if (tap) tap.sent(o, typeof encoded === 'string' ? Buffer.byteLength(encoded) - 1 : encodedBytes(encoded), readingAt ?? now());
+    if (debugFrames) {
+      const msg = messageOf(o);
+      logger.debug({ to: o.to, method: msg.method, id: msg.id as string | number | undefined, call: o.call }, 'frame sent');
+    }
+    if (typeof encoded === 'string') queue.push(encoded);
+    else for (const b of encoded) queue.push(b);
+  }
+
+  /** Every output but messages (wiring.ts encodes those and calls write()). */
   function perform(o: Output): void {
     switch (o.type) {
-      case 'forward':
-      case 'send': {
-        const queue = o.to === 'client' ? toClient : toChild;
-        const msg = o.type === 'send' ? o.msg : materialise(o);
-        let encoded: string | Buffer[];
-        try {
-          encoded = encodeOut(msg);
-        } catch (err) {
-          // JSON.stringify can only fail on a message nested past its recursion limit.
-          session.handleUnencodable(o, err instanceof Error ? err.message : String(err), readingAt ?? now());
-          break;
-        }
-        if (tap) tap.sent(o, typeof encoded === 'string' ? Buffer.byteLength(encoded) - 1 : encodedBytes(encoded), readingAt ?? now());
-        if (debugFrames) logger.debug({ to: o.to, method: msg.method, id: msg.id as string | number | undefined, call: o.call }, 'frame sent');
-        if (typeof encoded === 'string') queue.push(encoded);
-        else for (const b of encoded) queue.push(b);
-        break;
-      }
       case 'log':
         logs.push(o);
         break;
@@ -162,17 +157,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       case 'exit':
         void exit(o.code, o.reason, o.graceMs);
         break;
-      case 'stop':
-      case 'kill':
-        break; // legacy kinds the core no longer emits
     }
-  }
-
-  /** The message a 'forward' output stands for. */
-  function materialise(o: Extract<Output, { type: 'forward' }>): JsonObject {
-    const m = o.frame.msg;
-    if (o.id === undefined && o.token === undefined) return m;
-    return withIdAndToken(m, o.id ?? (m.id as string | number), o.token);
   }
 
   function flush(): void {
@@ -254,34 +239,22 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
       if (from === 'client') session.handleClient(frame, at);
       else session.handleChild(frame, at);
+      // Many lines in one chunk: pass some on before reading the rest, so that the other
+      // side starts on them while this process is still busy (a pipeline, not a relay race).
+      if (++linesSinceDrain === LINES_PER_DRAIN) drain();
     };
-    const splitter = new LineSplitter(policy.maxMessageBytes, {
-      lineAt(buf, start, end) {
-        const frame = decodeLine(buf, from === 'child', start, end);
-        if (frame) handle(frame, end - start);
-        // Many lines in one chunk: pass some on before reading the rest, so that the other
-        // side starts on them while this process is still busy (a pipeline, not a relay race).
-        if (++linesSinceDrain === LINES_PER_DRAIN) drain();
-      },
-      oversize(bytes) {
-        handle(oversizeFrame(bytes, policy.maxMessageBytes), bytes);
-      },
-      longLine(pieces, bytes, skim) {
-        const frame = decodeLongLine(pieces, bytes, skim, from === 'child');
-        if (frame) handle(frame, bytes);
-      },
-    });
+    const decoder = sideDecoder(from, policy.maxMessageBytes);
     return {
       // What a chunk produced is written while its time still stamps it (see at()).
       push(chunk) {
         readingAt = now();
         // Most of a long answer's chunks end no line: nothing for the session to do.
-        if (splitter.push(chunk)) drain();
+        if (decoder.push(chunk, handle)) drain();
         readingAt = undefined;
       },
       end() {
         readingAt = now();
-        splitter.end();
+        decoder.end(handle);
         drain();
         readingAt = undefined;
       },
