@@ -68,7 +68,7 @@ Reports:
                            errors, heartbeats) from a --trace file; --html writes a self-contained
                            page with a timeline. Run a server named "report" as: mcp-leash -- report
 
-Durations: 250ms, 30s, 5m, 1h, 1h30m, or a number of milliseconds; 0 or off disables.
+Durations: 250ms, 30s, 5m, 1h, 1h30m (a unit is required); 0 or off disables.
 Precedence: flags override the config file; the config file overrides the defaults.
 
 Config file: JSON, every key optional, an unknown key is an error; relative --config paths are

@@ -47,8 +47,8 @@ const same = <T>(value: T): unknown => value;
 export const duration: Kind<number> = {
   type: 'duration',
   read(value) {
-    // The schema's union (a string of the pattern, or a whole number of ms), then its bound.
-    const ok = typeof value === 'number' ? isInt(value, 0) : typeof value === 'string' && DURATION_PATTERN.test(value);
+    // The schema's union (a string of the pattern, or the number 0), then its bound. -0 is zod's.
+    const ok = typeof value === 'number' ? Object.is(value, 0) : typeof value === 'string' && DURATION_PATTERN.test(value);
     return ok && durationProblem(value) === undefined ? parseDuration(value as string | number) : DOUBT;
   },
   write: formatDuration,

@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { globError } from '../policy/glob.js';
-import { DURATION_PATTERN, MAX_DURATION_MS, durationProblem, parseDuration, show } from './duration.js';
+import { DURATION_PATTERN, durationProblem, parseDuration, show } from './duration.js';
 import { CONFIG_DOC, CONFIG_KEYS, CONFIG_TITLE, RULE_DOC, RULE_KEYS, ruleProblems, type KeyRow } from './keys.js';
 import type { Kind } from './kinds.js';
 
@@ -19,7 +19,8 @@ function duration(description: string) {
     .union(
       [
         z.string().regex(DURATION_PATTERN, { error: durationError }),
-        z.int({ error: durationError }).min(0, { error: durationError }).max(MAX_DURATION_MS, { error: durationError }),
+        // A number only as 0 ("off"): any other bare number lacks a unit (durationProblem says so).
+        z.literal(0, { error: durationError }),
       ],
       { error: durationError },
     )
@@ -29,7 +30,7 @@ function duration(description: string) {
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
     })
     .transform((value) => parseDuration(value))
-    .describe(`${description} A duration: "250ms", "30s", "5m", "1h", "1h30m", a number of milliseconds, or 0/"off".`);
+    .describe(`${description} A duration with a unit: "250ms", "30s", "5m", "1h", "1h30m"; or 0/"off".`);
 }
 
 function glob(description: string) {

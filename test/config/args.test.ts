@@ -182,6 +182,10 @@ describe('usage errors name the option and what was expected', () => {
     [['--log-level', 'loud', 'x'], 'mcp-leash: --log-level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"'],
     [['--tool-timeout', 'search', 'x'], 'mcp-leash: --tool-timeout: expected NAME=DUR like "search_*=20s", got "search"'],
     [['--tool-timeout', 'search=fast', 'x'], 'mcp-leash: --tool-timeout search: expected a duration like "30s", got "fast"'],
+    // A bare number names no unit, as in the config file (issue 21).
+    [['--timeout', '30', 'x'], 'mcp-leash: --timeout: expected a duration with a unit, like "30s" (or "30ms" if 30 milliseconds were meant), got "30"'],
+    [['--heartbeat=1500', 'x'], 'mcp-leash: --heartbeat: expected a duration with a unit, like "1500s" (or "1s500ms" if 1500 milliseconds were meant), got "1500"'],
+    [['--tool-timeout', 'search=20', 'x'], 'mcp-leash: --tool-timeout search: expected a duration with a unit, like "20s" (or "20ms" if 20 milliseconds were meant), got "20"'],
     [['--tool-timeout', 'search_[ab]=1s', 'x'], 'mcp-leash: --tool-timeout: expected a name or a glob using only * and ?, got "search_[ab]" ("[" is not supported)'],
     [['--tool-timeout', '=1s', 'x'], 'mcp-leash: --tool-timeout: expected a non-empty name or glob, got "=1s"'],
     [['--log-file=', 'x'], 'mcp-leash: --log-file: expected a file path, got ""'],

@@ -90,15 +90,17 @@ const compound: fc.Arbitrary<string> = fc
   .map(({ h, m, s, ms }) => `${h !== undefined ? `${h}h` : ''}${m !== undefined ? `${m}m` : ''}${s !== undefined ? `${s}s` : ''}${ms !== undefined ? `${ms}ms` : ''}`);
 
 const durationValid: fc.Arbitrary<string | number> = fc.oneof(
-  fc.constantFrom('off', '0', '250ms', '30s', '5m', '1h', '1h30m', '1.5s', '596h', '0.0004s', '2m30s500ms', '2147483647'),
-  fc.integer({ min: 0, max: MAX_DURATION_MS }),
-  fc.nat(MAX_DURATION_MS).map(String),
+  fc.constantFrom('off', '0', 0, '250ms', '30s', '5m', '1h', '1h30m', '1.5s', '596h', '0.0004s', '2m30s500ms', '2147483647ms'),
+  fc.nat(MAX_DURATION_MS).map((ms) => `${ms}ms`),
   compound.filter((text) => zodParse({ startupTimeout: text }) !== undefined),
 );
 
 const durationInvalid: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom('597h', '1000h', '30 s', 'fast', '', '1h1h', '5ms5s', '1m30', 'OFF', ' 1s', '1s\n', '-5s', '1e3', '.5s', '5.s', '2147483648', '1h30m0.5'),
-  fc.constantFrom(-1, -0, 1.5, MAX_DURATION_MS + 1, 1e12, 2 ** 53, Number.MAX_VALUE),
+  fc.constantFrom('597h', '1000h', '30 s', 'fast', '', '1h1h', '5ms5s', '1m30', 'OFF', ' 1s', '1s\n', '-5s', '1e3', '.5s', '5.s', '2147483648', '1h30m0.5', '2147483647', '30', '00'),
+  fc.constantFrom(-1, -0, 1.5, MAX_DURATION_MS, MAX_DURATION_MS + 1, 1e12, 2 ** 53, Number.MAX_VALUE),
+  // Bare numbers name no unit (issue 21).
+  fc.integer({ min: 1, max: MAX_DURATION_MS }),
+  fc.integer({ min: 1, max: MAX_DURATION_MS }).map(String),
   fc.integer({ min: -1000, max: -1 }),
   fc.double(),
   compound, // some exceed 596h
@@ -290,7 +292,7 @@ describe('fastParse agrees with the zod schema', () => {
     [{ maxConcurrency: 3 }],
     [{ defaults: { totalTimeout: 'off', idleTimeout: 0, heartbeat: '1h30m' } }],
     [{ defaults: { totalTimeout: '596h' } }],
-    [{ defaults: { totalTimeout: MAX_DURATION_MS } }],
+    [{ defaults: { totalTimeout: '2147483647ms' } }],
     [{ defaults: { totalTimeout: '0.0004s' } }],
     [{ rules: [{ tool: 'a', method: 'tools/call', maxConcurrency: 1 }] }],
     [{ rules: [] }],
@@ -308,6 +310,9 @@ describe('fastParse agrees with the zod schema', () => {
     // Invalid.
     [{ defaults: { totalTimeout: '597h' } }, false],
     [{ defaults: { totalTimeout: MAX_DURATION_MS + 1 } }, false],
+    [{ defaults: { totalTimeout: MAX_DURATION_MS } }, false],
+    [{ defaults: { totalTimeout: 30 } }, false],
+    [{ defaults: { totalTimeout: '30' } }, false],
     [{ rules: [{ totalTimeout: '5s' }] }, false],
     [{ rules: [{ tool: 'a', method: 'resources/read' }] }, false],
     [{ rules: [{ method: 'resources/read', maxConcurrency: 2 }] }, false],
@@ -356,7 +361,7 @@ describe('fastParse is really used', () => {
     { maxConcurrency: 'off' },
     // from schema-file.test.ts
     { defaults: { totalTimeout: '1h30m', idleTimeout: 0, heartbeat: 'off' } },
-    { rules: [{ tool: 'search_*', totalTimeout: 20000 }, { method: 'resources/read', onTimeout: 'error' }] },
+    { rules: [{ tool: 'search_*', totalTimeout: '20s' }, { method: 'resources/read', onTimeout: 'error' }] },
     { maxConcurrency: 'off', restart: { policy: 'on-failure' }, logLevel: 'silent' },
     FLAGS_BASE_CONFIG,
     // what --print-config writes (print.test.ts)
