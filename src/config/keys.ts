@@ -96,7 +96,7 @@ const HEARTBEAT_DOC = 'While a request with a progress token waits, the client h
 /** The keys of one rule, landing on the Rule's fields. */
 export const RULE_KEYS: readonly KeyRow[] = [
   ruleKey('tool', 'tool', glob, 'Tool name for tools/call: exact ("index_repo") or a glob with * and ? ("search_*"). Exact beats glob; more literal characters beat fewer; a later rule beats an earlier one.'),
-  ruleKey('method', 'method', glob, 'JSON-RPC method, exact or glob ("resources/read", "prompts/*"). With "tool", it may only be "tools/call".'),
+  ruleKey('method', 'method', glob, 'JSON-RPC method, exact or glob ("resources/read", "prompts/*"). Not with "tool", which already means tools/call.'),
   ruleKey('idleTimeout', 'idleTimeoutMs', duration, IDLE_DOC),
   ruleKey('totalTimeout', 'totalTimeoutMs', duration, TOTAL_DOC),
   ruleKey('onTimeout', 'onTimeout', onTimeout, ON_TIMEOUT_DOC),
@@ -113,8 +113,13 @@ export function ruleProblems(rule: Readonly<Record<string, unknown>>): { key?: s
   if (rule.tool === undefined && rule.method === undefined) {
     problems.push({ message: 'expected "tool" or "method" (a rule must say what it applies to)' });
   }
-  if (rule.tool !== undefined && rule.method !== undefined && rule.method !== 'tools/call') {
-    problems.push({ key: 'method', message: `expected "tools/call" on a rule with "tool", got ${show(rule.method)} (drop "tool" or "method")` });
+  // Issue 21: both used to be accepted silently, "tool" winning; say which one to keep instead.
+  if (rule.tool !== undefined && rule.method !== undefined) {
+    problems.push({
+      message:
+        `expected "tool" or "method", not both, got "tool": ${show(rule.tool)} and "method": ${show(rule.method)}; ` +
+        'keep "tool" for tools/call of that tool, or "method" for a whole method',
+    });
   }
   if (rule.tool === undefined && rule.maxConcurrency !== undefined) {
     problems.push({ key: 'maxConcurrency', message: 'per-rule maxConcurrency is only for tools: add "tool", or use the top-level "maxConcurrency"' });

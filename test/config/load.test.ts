@@ -44,7 +44,7 @@ describe('a valid config file', () => {
         { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1 },
         { tool: 'search_*', totalTimeoutMs: 20_000 },
         { method: 'resources/read', totalTimeoutMs: 30_000, onTimeout: 'error' },
-        { tool: 'x', method: 'tools/call', heartbeatMs: 2_500 },
+        { tool: 'x', heartbeatMs: 2_500 },
       ],
       startupTimeoutMs: 60_000,
       progressIntervalMs: 100,
@@ -179,7 +179,15 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ rules: [{ method: 'tools/{call,list}' }] }, 'rules[0].method: expected a name or a glob using only * and ?, got "tools/{call,list}" ("{" is not supported)'],
     [{ rules: [{ tool: '' }] }, 'rules[0].tool: expected a non-empty name or glob, got ""'],
     [{ rules: [{ totalTimeout: '5s' }] }, 'rules[0]: expected "tool" or "method" (a rule must say what it applies to)'],
-    [{ rules: [{ tool: 'a', method: 'resources/read' }] }, 'rules[0].method: expected "tools/call" on a rule with "tool", got "resources/read" (drop "tool" or "method")'],
+    // both "tool" and "method" (issue 21), whatever the method; the rule is named by its index in the file
+    [
+      { rules: [{ tool: 'a', method: 'resources/read' }] },
+      'rules[0]: expected "tool" or "method", not both, got "tool": "a" and "method": "resources/read"; keep "tool" for tools/call of that tool, or "method" for a whole method',
+    ],
+    [
+      { rules: [{ tool: 'a' }, { method: 'b' }, { tool: 'x', method: 'tools/call', totalTimeout: '1s' }] },
+      'rules[2]: expected "tool" or "method", not both, got "tool": "x" and "method": "tools/call"; keep "tool" for tools/call of that tool, or "method" for a whole method',
+    ],
     [
       { rules: [{ method: 'resources/read', maxConcurrency: 2 }] },
       'rules[0].maxConcurrency: per-rule maxConcurrency is only for tools: add "tool", or use the top-level "maxConcurrency"',
