@@ -210,7 +210,7 @@ export function parseArgv(argv: string[], cwd: string, load: ConfigLoader | unde
   if (flags.timeoutMs !== undefined) policy.defaults.totalTimeoutMs = flags.timeoutMs;
   if (flags.heartbeatMs !== undefined) policy.defaults.heartbeatMs = flags.heartbeatMs;
   if (flags.maxConcurrency !== undefined) policy.maxConcurrency = flags.maxConcurrency;
-  for (const rule of flags.toolTimeouts) policy.rules.push({ ...rule });
+  for (const rule of flags.toolTimeouts) policy.rules.push({ ...rule, flag: '--tool-timeout' });
 
   const logFile = flags.logFile !== undefined ? resolve(cwd, flags.logFile) : loaded?.settings.logFile;
   const trace = flags.trace !== undefined ? resolve(cwd, flags.trace) : loaded?.settings.trace;

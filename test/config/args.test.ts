@@ -96,7 +96,7 @@ describe('options', () => {
   });
 
   it('accept a value containing "=" after "--opt="', () => {
-    expect(run('--tool-timeout=a=b=1s', 'x').policy.rules).toEqual([{ tool: 'a=b', totalTimeoutMs: 1_000 }]);
+    expect(run('--tool-timeout=a=b=1s', 'x').policy.rules).toEqual([{ tool: 'a=b', totalTimeoutMs: 1_000, flag: '--tool-timeout' }]);
   });
 
   it('set every documented value', () => {
@@ -121,8 +121,8 @@ describe('options', () => {
     const r = run('--config', 'leash.json', '--tool-timeout', 'index_repo=30m', '--tool-timeout', 'search_*=5s', 'x');
     expect(r.policy.rules).toEqual([
       { tool: 'search_*', totalTimeoutMs: 20_000 },
-      { tool: 'index_repo', totalTimeoutMs: 1_800_000 },
-      { tool: 'search_*', totalTimeoutMs: 5_000 },
+      { tool: 'index_repo', totalTimeoutMs: 1_800_000, flag: '--tool-timeout' },
+      { tool: 'search_*', totalTimeoutMs: 5_000, flag: '--tool-timeout' },
     ]);
   });
 
