@@ -212,3 +212,32 @@ describe('usage errors name the option and what was expected', () => {
     expect(usageError('--config', 'bad.json', '--print-config')).toBe('bad.json: defaults.totalTimeout: expected a duration like "30s", got "soon"');
   });
 });
+
+describe('the folders of the log file and the trace (issue 21)', () => {
+  const missing = join(cwd, 'no-such-folder');
+  const notAFolder = join(cwd, 'leash.json');
+
+  it.each([
+    [['--log-file', 'no-such-folder/leash.log', 'x'], `mcp-leash: --log-file no-such-folder/leash.log: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--trace', `${missing}/t.jsonl`, 'x'], `mcp-leash: --trace ${missing}/t.jsonl: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--log-file', `${missing}/deeper/leash.log`, 'x'], `mcp-leash: --log-file ${missing}/deeper/leash.log: folder ${missing}/deeper does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--trace', `${notAFolder}/t.jsonl`, 'x'], `mcp-leash: --trace ${notAFolder}/t.jsonl: ${notAFolder} is not a folder; give a file path inside an existing folder`],
+  ])('must exist for a run: %j', (argv, expected) => {
+    expect(usageError(...argv)).toBe(expected);
+  });
+
+  it('are the config file\'s concern when the file names them, and it is named', () => {
+    writeFileSync(join(cwd, 'far-log.json'), JSON.stringify({ logFile: 'far/leash.log' }));
+    writeFileSync(join(cwd, 'far-trace.json'), JSON.stringify({ trace: 'far/t.jsonl' }));
+    const far = join(cwd, 'far');
+    expect(usageError('--config', 'far-log.json', 'x')).toBe(`far-log.json: logFile: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
+    expect(usageError('--config', 'far-trace.json', 'x')).toBe(`far-trace.json: trace: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
+    // A flag replaces the file's path, and only the flag's folder matters then.
+    expect(run('--config', 'far-log.json', '--log-file', 'here.log', 'x').logFile).toBe(join(cwd, 'here.log'));
+  });
+
+  it('need not exist to print the config or explain a tool, which write neither file', () => {
+    expect(run('--log-file', 'no-such-folder/leash.log', '--print-config').logFile).toBe(join(missing, 'leash.log'));
+    expect(run('--trace', 'no-such-folder/t.jsonl', '--explain-tool', 'a').trace).toBe(join(missing, 't.jsonl'));
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -375,6 +375,8 @@ describe('fastParse is really used', () => {
 
 describe('loadConfigFast and parseCommandLine', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'leash-fast-load-'));
+  // valid.json logs to logs/x.log, and a run needs the log file's folder to exist.
+  mkdirSync(join(cwd, 'logs'));
   const write = (name: string, text: string): string => {
     writeFileSync(join(cwd, name), text);
     return name;
