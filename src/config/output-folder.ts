@@ -18,7 +18,7 @@ export function requireFolder(file: string, where: string): void {
     isFolder = statSync(folder).isDirectory();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') return; // opening the file will say
-    throw new ConfigError(`${where}: folder ${folder} does not exist; create it first (mcp-leash creates the file, not its folder)`);
+    throw new ConfigError(`${where}: cannot open for writing: folder ${folder} does not exist; create it first (mcp-leash creates the file, not its folder)`);
   }
-  if (!isFolder) throw new ConfigError(`${where}: ${folder} is not a folder; give a file path inside an existing folder`);
+  if (!isFolder) throw new ConfigError(`${where}: cannot open for writing: ${folder} is not a folder; give a path inside an existing folder`);
 }

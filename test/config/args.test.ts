@@ -218,10 +218,10 @@ describe('the folders of the log file and the trace (issue 21)', () => {
   const notAFolder = join(cwd, 'leash.json');
 
   it.each([
-    [['--log-file', 'no-such-folder/leash.log', 'x'], `mcp-leash: --log-file no-such-folder/leash.log: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
-    [['--trace', `${missing}/t.jsonl`, 'x'], `mcp-leash: --trace ${missing}/t.jsonl: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
-    [['--log-file', `${missing}/deeper/leash.log`, 'x'], `mcp-leash: --log-file ${missing}/deeper/leash.log: folder ${missing}/deeper does not exist; create it first (mcp-leash creates the file, not its folder)`],
-    [['--trace', `${notAFolder}/t.jsonl`, 'x'], `mcp-leash: --trace ${notAFolder}/t.jsonl: ${notAFolder} is not a folder; give a file path inside an existing folder`],
+    [['--log-file', 'no-such-folder/leash.log', 'x'], `mcp-leash: --log-file no-such-folder/leash.log: cannot open for writing: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--trace', `${missing}/t.jsonl`, 'x'], `mcp-leash: --trace ${missing}/t.jsonl: cannot open for writing: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--log-file', `${missing}/deeper/leash.log`, 'x'], `mcp-leash: --log-file ${missing}/deeper/leash.log: cannot open for writing: folder ${missing}/deeper does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--trace', `${notAFolder}/t.jsonl`, 'x'], `mcp-leash: --trace ${notAFolder}/t.jsonl: cannot open for writing: ${notAFolder} is not a folder; give a path inside an existing folder`],
   ])('must exist for a run: %j', (argv, expected) => {
     expect(usageError(...argv)).toBe(expected);
   });
@@ -230,8 +230,8 @@ describe('the folders of the log file and the trace (issue 21)', () => {
     writeFileSync(join(cwd, 'far-log.json'), JSON.stringify({ logFile: 'far/leash.log' }));
     writeFileSync(join(cwd, 'far-trace.json'), JSON.stringify({ trace: 'far/t.jsonl' }));
     const far = join(cwd, 'far');
-    expect(usageError('--config', 'far-log.json', 'x')).toBe(`far-log.json: logFile: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
-    expect(usageError('--config', 'far-trace.json', 'x')).toBe(`far-trace.json: trace: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
+    expect(usageError('--config', 'far-log.json', 'x')).toBe(`far-log.json: logFile: cannot open for writing: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
+    expect(usageError('--config', 'far-trace.json', 'x')).toBe(`far-trace.json: trace: cannot open for writing: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
     // A flag replaces the file's path, and only the flag's folder matters then.
     expect(run('--config', 'far-log.json', '--log-file', 'here.log', 'x').logFile).toBe(join(cwd, 'here.log'));
   });

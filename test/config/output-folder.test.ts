@@ -21,7 +21,7 @@ describe.skipIf(!built)('a log file or trace in a missing folder, through bin/mc
     const server = ['-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`];
     const r = spawnSync(process.execPath, [bin, flag, join(missing, 'out.txt'), '--', process.execPath, ...server], { encoding: 'utf8', input: '' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`mcp-leash: ${flag} ${join(missing, 'out.txt')}: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)\n`);
+    expect(r.stderr).toBe(`mcp-leash: ${flag} ${join(missing, 'out.txt')}: cannot open for writing: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)\n`);
     expect(r.stdout).toBe('');
     expect(existsSync(missing)).toBe(false);
     expect(existsSync(marker)).toBe(false);
