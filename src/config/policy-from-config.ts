@@ -28,6 +28,7 @@ function toRule(values: ConfigFile): Rule {
     const value = values[row.name];
     if (value !== undefined && 'rule' in row.lands) rule[row.lands.rule] = value;
   }
+  // Each value went through its row's kind, which tsc matched to the Rule field it lands on.
   return rule as Rule;
 }
 

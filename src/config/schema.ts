@@ -58,6 +58,7 @@ function zodOf(kind: Kind<unknown>, doc: string): z.ZodType {
     case 'glob':
       return glob(doc);
     case 'enum':
+      // z.enum wants a non-empty tuple; every enum row of the table lists its values.
       return z.enum(kind.values as [string, ...string[]]).describe(doc);
     case 'int': {
       const error = (): string => kind.error;

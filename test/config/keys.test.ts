@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, RULE_KEYS, defaultOf, rowOfFlag, type KeyRow } from '../../src/config/keys.js';
 import { OPTIONS } from '../../src/config/options.js';
@@ -37,5 +38,12 @@ describe('the key table', () => {
   it('names only flags the parser knows', () => {
     const names = new Set(OPTIONS.flatMap((o) => o.names));
     for (const row of rows) if (row.flag !== undefined) expect(names.has(row.flag), row.flag).toBe(true);
+  });
+
+  it('has a row in the README\'s "Every key" table for each key', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('### Every key'), readme.indexOf('## Progress and heartbeats'));
+    const paths = CONFIG_KEYS.flatMap((row) => (row.type === 'group' ? row.keys.map((k) => `${row.name}.${k.name}`) : row.type === 'rules' ? ['rules[]'] : [row.name]));
+    for (const path of paths.filter((p) => p !== '$schema')) expect(table, path).toContain(`\`${path}\``);
   });
 });
