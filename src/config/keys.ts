@@ -9,6 +9,8 @@
 // it lands on (src/policy/types.ts, where the core reads it), and `defaultOf` reads it from there.
 //
 // Adding a key: a row here, and for a policy key its field and default in src/policy/types.ts.
+// (A new flag is more: its option in options.ts and its parsing in args.ts, which still read
+// flag values by hand; `flag` here only ties the option's --help default to the key.)
 // Rows are in file order: zod writes objects' keys in schema order, and so does everything here.
 //
 // Zod-free: loaded at every start.
