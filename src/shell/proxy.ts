@@ -11,7 +11,7 @@ import type { Frame } from '../core/frame.js';
 import type { Output } from '../core/outputs.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
-import { messageOf, type MessageOutput, type OnFrame } from '../wire/codec.js';
+import { messageOf, type MessageOutput } from '../wire/codec.js';
 import { drainOutputs, sideDecoder } from './wiring.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup } from './shutdown.js';
