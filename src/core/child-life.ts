@@ -1,6 +1,9 @@
 /*
  * The child's life: theory of operation.
  *
+ * (About 380 lines: the phase table, restarts, the replayed initialize and health checks are
+ * one state machine; the shutdown ladder is already apart, in shutdown-ladder.ts.)
+ *
  * One child runs at a time. mcp-leash restarts it with backoff when the policy says so, replays
  * the client's initialize to a restarted child, pings it for health, kills it when it hangs, and
  * stops it with the MCP shutdown ladder (close its stdin, wait; SIGTERM its group, wait; SIGKILL)

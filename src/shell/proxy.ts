@@ -2,6 +2,8 @@
 // Bytes flow one way: stream chunks -> the codec's Decoder -> Session.handle* -> Session.poll()
 // -> the codec's encode() (wiring.ts) -> encoded lines, batched per destination into one write.
 // Policy (what to answer, when to restart) is the core's; this file only carries it out.
+// (About 370 lines: one closure over the process's streams, timers and child, so that the hot
+// path reaches them without indirection; reading, writing and the end are sections of it.)
 
 import type { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
