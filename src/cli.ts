@@ -102,7 +102,7 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
     if (early !== undefined && !same) await stopEarly(early);
     if (early !== undefined) handOver();
     const started = same ? { child: early.child, onSignalsHandled: early.release } : {};
-    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, ...tap, ...started });
+    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, logsToFile: parsed.logFile !== undefined, ...tap, ...started });
   } catch (e) {
     logger.fatal({ err: e }, 'mcp-leash failed');
     process.stderr.write(`mcp-leash: internal error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -37,6 +37,8 @@ export interface ProxyOptions {
   child?: Promise<Child>;
   /** Called once mcp-leash's own signal handlers are in place (the early start's can go). */
   onSignalsHandled?: () => void;
+  /** Logs go to --log-file (not stderr): errors people read on stderr are logged there too. */
+  logsToFile?: boolean;
   /** Lets tests and the soak run look at the core's tables. */
   onSession?: (session: Session) => void;
 }
@@ -69,8 +71,9 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     child = await (opts.child ?? spawnChild(opts.command, opts.args));
   } catch (e) {
     if (!(e instanceof SpawnError)) throw e;
+    // One message, in words: where logs also go to stderr, a JSON line saying it again is noise.
     stderr.write(`${e.message}\n`);
-    logger.error({ command: opts.command, code: e.code }, 'cannot start the server command');
+    if (opts.logsToFile) logger.error({ command: opts.command, code: e.code }, 'cannot start the server command');
     return 127;
   }
 
