@@ -20,7 +20,9 @@ const STUBBORN_MS = Number(process.env.DEMO_STUBBORN_MS ?? 6000);
 const CANCELLABLE_MS = Number(process.env.DEMO_CANCELLABLE_MS ?? 10000);
 
 const started = Date.now();
-const log = (line) => process.stderr.write(`[demo-server] ${line}\n`);
+// Each line carries the server's own clock (epoch ms), so the demo can show it in time order with
+// the heartbeats: stderr and stdout are two pipes, and their lines arrive in no fixed order.
+const log = (line) => process.stderr.write(`[demo-server ${Date.now()}] ${line}\n`);
 const send = (msg) => process.stdout.write(JSON.stringify(msg) + '\n');
 const text = (t, isError = false) => ({ content: [{ type: 'text', text: t }], ...(isError ? { isError: true } : {}) });
 

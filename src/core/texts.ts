@@ -53,6 +53,8 @@ export function heartbeatText(
   lastChildProgressAgoMs: number | undefined,
 ): string {
   const target = what(method, tool);
+  // Tenths are enough for a running clock (and read better than "2.01s").
+  elapsedMs = Math.round(elapsedMs / 100) * 100;
   if (queue) {
     return `mcp-leash: ${target} is queued (position ${queue.position}), waiting ${formatMs(elapsedMs)} for a free slot`;
   }
