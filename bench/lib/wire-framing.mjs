@@ -14,15 +14,20 @@ function responseLine(bytes) {
   return Buffer.from(`{"jsonrpc":"2.0","id":7,"result":${JSON.stringify({ content: [{ type: 'text', text }] })}}\n`);
 }
 
+/** A line cut into the pipe-sized chunks it would arrive in. */
+function chunksOf(line) {
+  const chunks = [];
+  for (let i = 0; i < line.length; i += CHUNK) chunks.push(Buffer.from(line.subarray(i, i + CHUNK)));
+  return chunks;
+}
+
 export async function wireFraming(sizes) {
   const imp = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
   const codec = await imp('wire/codec.js').catch(() => undefined);
   if (!codec) return legacyWireFraming(imp, sizes);
   const out = [];
   for (const bytes of sizes) {
-    const line = responseLine(bytes);
-    const chunks = [];
-    for (let i = 0; i < line.length; i += CHUNK) chunks.push(Buffer.from(line.subarray(i, i + CHUNK)));
+    const chunks = chunksOf(responseLine(bytes));
     const times = [];
     for (let rep = 0; rep < 3; rep++) {
       let encoded = 0;
@@ -51,9 +56,7 @@ async function legacyWireFraming(imp, sizes) {
   const longLine = await imp('wire/long-line.js').catch(() => undefined);
   const out = [];
   for (const bytes of sizes) {
-    const line = responseLine(bytes);
-    const chunks = [];
-    for (let i = 0; i < line.length; i += CHUNK) chunks.push(Buffer.from(line.subarray(i, i + CHUNK)));
+    const chunks = chunksOf(responseLine(bytes));
     const times = [];
     for (let rep = 0; rep < 3; rep++) {
       let encoded = 0;
