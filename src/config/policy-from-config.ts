@@ -35,6 +35,7 @@ export function applyConfig(base: Policy, file: ConfigFile): Policy {
     },
     rules: [...base.rules.map((rule) => ({ ...rule })), ...(file.rules ?? []).map(toRule)],
     startupTimeoutMs: file.startupTimeout ?? base.startupTimeoutMs,
+    serverEra: base.serverEra,
     progressIntervalMs: file.progressInterval ?? base.progressIntervalMs,
     maxConcurrency: file.maxConcurrency ?? base.maxConcurrency,
     maxMessageBytes: file.maxMessageBytes ?? base.maxMessageBytes,

@@ -88,6 +88,8 @@ interface CallCommon {
   readonly unslotted: boolean;
   /** The request asked for a later page (params.cursor): its list result is partial. */
   readonly hadCursor: boolean;
+  /** The request carried the 2026 envelope: results mcp-leash writes for it need resultType (era.ts). */
+  readonly modern: boolean;
 }
 
 /** The fields that belong to a phase; a call has them all, with these types in each phase. */
@@ -135,6 +137,7 @@ export function newCall(c: NewCall, frame: MessageFrame): ClientCall {
     taskId: c.taskId,
     unslotted: c.unslotted,
     hadCursor: c.hadCursor,
+    modern: c.modern,
     phase: 'queued',
     frame,
     startedAt: undefined,

@@ -7,13 +7,23 @@
  * when the client goes away, a signal comes, or the core decides to end. How the run ends, and
  * with which exit code, is decided here: the shell only carries out the outputs.
  *
- *   up         a child runs (initialized, or the client has not initialized yet);
+ *   up         a child runs (initialized, or the client has not initialized yet, or speaks 2026);
  *   down       it died; a restart is due at restartAt; requests wait in the queue;
  *   spawning   the shell was asked for a new child;
  *   replaying  the new child got the client's initialize again; its answer is ours;
  *   gone       no child and none coming: requests are answered with an error at once;
  *   stopping   the shutdown ladder runs (rung: stdin closed, SIGTERM sent, SIGKILL sent);
  *   exited     the exit output was given; nothing more happens.
+ *
+ * A legacy child that exits on the client's server/discover probe (some servers exit on any
+ * request before initialize) is restarted at once ('probe-exit'), outside the restart policy:
+ * the client takes the probe's error for "legacy" and sends initialize, which must find a child.
+ * Once until a child answers something: a child that dies on every probe is then left to the
+ * restart policy, so a client that keeps probing cannot make mcp-leash restart without end.
+ *
+ * The startup limit bounds the child's first answer: initialize and server/discover carry it as
+ * their own time limit (policy/resolve.ts); a 2026 client that sends anything else first arms
+ * the first-answer watchdog here, and a child that answers nothing in time is a failed start.
  *
  * PHASES lists, for each phase and input, the phases it may lead to; the code picks one and
  * move() checks it against the table. A move the table does not list is a bug in mcp-leash.
@@ -25,6 +35,7 @@
 import type { Policy } from '../policy/types.js';
 import type { ClientCall } from './call-life.js';
 import type { ChildPhase } from './events.js';
+import type { Eras } from './era.js';
 import { HealthCheck, OWN_ID_PREFIX } from './health.js';
 import { isObject, notification, type JsonObject } from './message.js';
 import type { Outbox } from './outbox.js';
@@ -36,6 +47,7 @@ export type ChildState = 'up' | 'down' | 'spawning' | 'replaying' | 'gone' | 'st
 
 export type ChildInput =
   | 'exit' // the child exited (or could not be started)
+  | 'probe-exit' // the child exited on the server/discover probe: a legacy child, restarted at once
   | 'restart-due' // the backoff ran out
   | 'started' // the shell started the child asked for
   | 'replayed' // the restarted child accepted the replayed initialize
@@ -44,7 +56,7 @@ export type ChildInput =
 
 /** For each phase and input, the phases it may lead to. */
 export const PHASES: { readonly [S in ChildState]: { readonly [I in ChildInput]?: readonly ChildState[] } } = {
-  up: { exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
+  up: { exit: ['down', 'gone', 'exited'], 'probe-exit': ['down'], stop: ['stopping'] },
   down: { 'restart-due': ['spawning'], stop: ['exited'] },
   spawning: { started: ['replaying', 'up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
   replaying: { replayed: ['up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
@@ -83,6 +95,16 @@ export class ChildLife {
   #out: Outbox;
   #policy: Policy;
   #becameUp: (now: number) => void;
+  #startupFailed: (limitMs: number, now: number) => void;
+  #eras: Eras;
+  /** The current child answered something (its startup is over); a probe death is then not "legacy". */
+  #answered = false;
+  /** The first-answer watchdog: the child must answer something by then (see the file comment). */
+  #firstAnswerDue: number | undefined;
+  /** The free restart after a probe death is spent; given back once a child answers something. */
+  #probeRestartUsed = false;
+  /** Health checks run in the 2026 era (no initialize answer starts them there). */
+  #modernHealth = false;
   #restarts: RestartTracker;
   #restartAt = 0;
   #health: HealthCheck;
@@ -106,11 +128,16 @@ export class ChildLife {
   #rungAt: number | undefined;
   #urgent = false;
 
-  /** `becameUp` runs whatever waited for a child (the queue). */
-  constructor(out: Outbox, policy: Policy, becameUp: (now: number) => void) {
+  /**
+   * `becameUp` runs whatever waited for a child (the queue); `startupFailed` ends the calls of a
+   * child that answered nothing within the startup limit (the session then has this stop it).
+   */
+  constructor(out: Outbox, policy: Policy, eras: Eras, hooks: { becameUp(now: number): void; startupFailed(limitMs: number, now: number): void }) {
     this.#out = out;
     this.#policy = policy;
-    this.#becameUp = becameUp;
+    this.#eras = eras;
+    this.#becameUp = hooks.becameUp;
+    this.#startupFailed = hooks.startupFailed;
     this.#restarts = new RestartTracker(policy.restart);
     this.#health = new HealthCheck(policy.healthCheck);
   }
@@ -135,6 +162,7 @@ export class ChildLife {
       this.#replay?.deadline,
       this.#killAt,
       this.#state === 'stopping' ? this.#rungAt : undefined,
+      this.#state === 'up' ? this.#firstAnswerDue : undefined,
     );
   }
 
@@ -162,6 +190,33 @@ export class ChildLife {
     this.#pendingInitialize = msg;
   }
 
+  /**
+   * A client request arrived. A first 2026 request other than server/discover (which carries
+   * the startup limit itself, as initialize does in the legacy era) arms the first-answer watchdog.
+   */
+  requestArrived(method: string, modern: boolean, now: number): void {
+    if (!modern || this.#answered || this.#firstAnswerDue !== undefined || this.#policy.startupTimeoutMs <= 0) return;
+    if (method === 'server/discover' || this.#state !== 'up') return;
+    this.#firstAnswerDue = now + this.#policy.startupTimeoutMs;
+  }
+
+  /** The child answered something: it has started. `modern`: the answer was to a 2026 request. */
+  childAnswered(modern: boolean, now: number): void {
+    this.#answered = true;
+    this.#firstAnswerDue = undefined;
+    this.#probeRestartUsed = false;
+    // The era is known (the client spoke 2026 and the child answered): health checks may start.
+    if (modern && !this.#modernHealth && this.#eras.client === 'modern') {
+      this.#modernHealth = true;
+      if (this.#state === 'up') this.#health.start(now);
+    }
+  }
+
+  /** Whether the current child has answered anything yet. */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
   /** The child answered the client's initialize: the session exists, health pings may start. */
   initialized(result: JsonObject, now: number): void {
     if (this.#pendingInitialize) this.initializeRequest = this.#pendingInitialize;
@@ -183,7 +238,7 @@ export class ChildLife {
    * had: 'ignore' (an exit we caused while stopping, or a stale report), 'restart' (running calls
    * fail, queued ones wait) or 'fail-all'.
    */
-  exited(exit: ChildExit, now: number): 'ignore' | 'restart' | 'fail-all' {
+  exited(exit: ChildExit, now: number, onProbe = false): 'ignore' | 'restart' | 'fail-all' {
     this.#killAt = undefined;
     if (this.#state === 'stopping') {
       this.#exitCode(this.#ladderCode(exit), 'child stopped', now, exit);
@@ -192,6 +247,20 @@ export class ChildLife {
     if (!PHASES[this.#state].exit) return 'ignore';
     this.#health.stop();
     this.#replay = undefined;
+    this.#firstAnswerDue = undefined;
+    const answered = this.#answered;
+    this.#answered = false;
+    if (onProbe && !answered && !this.#probeRestartUsed && this.#state === 'up') {
+      this.#probeRestartUsed = true;
+      this.#restartAt = now;
+      this.#move('probe-exit', 'down', now, { exit });
+      this.#out.log('warn', 'the server exited on the server/discover probe (a pre-2026 server); restarting it at once, outside the restart policy', {
+        exitCode: exit.code,
+        signal: exit.signal,
+      });
+      if (this.#out.events) this.#out.event({ type: 'restart', attempt: 0, delayMs: 0, at: now });
+      return 'restart';
+    }
     const decision = this.#restarts.enabled ? this.#restarts.onFailure(now) : undefined;
     if (decision?.action === 'restart') {
       this.#restartAt = now + decision.delayMs;
@@ -242,14 +311,23 @@ export class ChildLife {
       this.#replay = undefined;
       this.kill('replayed initialize timed out', now);
     }
+    if (this.#state === 'up' && this.#firstAnswerDue !== undefined && now >= this.#firstAnswerDue) {
+      this.#firstAnswerDue = undefined;
+      this.#out.log('error', 'the server answered nothing within the startup limit; stopping it', { timeoutMs: this.#policy.startupTimeoutMs });
+      this.#startupFailed(this.#policy.startupTimeoutMs, now);
+      return;
+    }
     if (this.#killAt !== undefined && now >= this.#killAt) {
       this.#killAt = undefined;
       this.#out.push({ type: 'signal-child', signal: 'SIGKILL' });
     }
     if (this.#state === 'stopping' && this.#rungAt !== undefined && now >= this.#rungAt) this.#nextRung(now);
     const t = this.#state === 'up' ? this.#health.tick(now) : undefined;
-    if (t?.action === 'ping') this.#out.send('child', { jsonrpc: '2.0', id: t.id, method: 'ping' });
-    else if (t?.action === 'hung') {
+    if (t?.action === 'ping') {
+      // ping in the legacy era, server/discover with the envelope in 2026 (era.ts).
+      const request = this.#eras.healthRequest(t.id);
+      if (request) this.#out.send('child', request);
+    } else if (t?.action === 'hung') {
       this.#out.log('warn', 'the server missed its health pings; treating it as hung and killing it', { misses: t.misses });
       this.kill('health check failed', now);
     }
@@ -401,7 +479,9 @@ export class ChildLife {
   #becomeUp(input: 'started' | 'replayed', now: number): void {
     this.#move(input, 'up', now);
     this.#replay = undefined;
-    if (this.initializeResult) this.#health.start(now);
+    // A replayed initialize was answered: this child has started. A 2026 child has not yet.
+    this.#answered = input === 'replayed';
+    if (this.initializeResult || this.#modernHealth) this.#health.start(now);
     this.#becameUp(now);
   }
 

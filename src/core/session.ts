@@ -19,6 +19,7 @@
  *   timeouts.ts           which limit a call hit and the answer it gets
  *   server-requests.ts    the child's requests to the client
  *   child-life.ts         restarts, replayed initialize, health, the shutdown ladder, the exit code
+ *   era.ts                the protocol era of each end (2026-07-28 or older), the discover probe
  *   task-bridge.ts        tasks on behalf of a task-less child
  *   unencodable.ts        answers for what the shell could not encode
  *   timers.ts             every kind of timer, in one table
@@ -33,7 +34,9 @@ import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
 import { ClientCalls } from './client-calls.js';
 import { DeadlineQueue } from './deadlines.js';
+import { DISCOVER, Eras, PROBE_WAIT_RULE, probeUnanswered } from './era.js';
 import { ERR } from './errors.js';
+import { formatDuration } from '../policy/format-duration.js';
 import { wholeMessage, type Frame, type MessageFrame } from './frame.js';
 import { errorResponse, isObject, paramsOf, type JsonObject, type RequestId } from './message.js';
 import { Outbox } from './outbox.js';
@@ -70,6 +73,7 @@ export class Session {
   #timers = new DeadlineQueue<number>();
   #server: ServerRequests;
   #life: ChildLife;
+  #eras: Eras;
   #tasks: TaskBridge;
   #admission: Admission;
   #cancel: Cancellation;
@@ -86,7 +90,11 @@ export class Session {
     this.#resolve = opts.resolve ?? createResolver(policy);
     this.#calls = new ClientCalls(policy.maxConcurrency);
     this.#server = new ServerRequests(this.#out, this.#resolve);
-    this.#life = new ChildLife(this.#out, policy, (now) => this.#admission.runQueued(now));
+    this.#eras = new Eras(policy.serverEra);
+    this.#life = new ChildLife(this.#out, policy, this.#eras, {
+      becameUp: (now) => this.#admission.runQueued(now),
+      startupFailed: (limitMs, now) => this.#startupFailed(limitMs, now),
+    });
     const illegal = (call: ClientCall, input: CallInput): void => this.#illegal(call, input);
     const out = this.#out;
     const calls = this.#calls;
@@ -110,7 +118,7 @@ export class Session {
     });
     this.#cancel = new Cancellation({ out, calls, admission: this.#admission, dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
-    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, refused: 0 };
+    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, refused: 0 };
   }
 
   get childState(): ChildState {
@@ -204,16 +212,22 @@ export class Session {
 
   #childResponse(frame: MessageFrame & { kind: 'response' }, now: number): void {
     const id = frame.id;
-    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
+    // Any answer, even a late one, shows the child has started (child-life.ts, first answer).
+    this.#life.childAnswered(call !== undefined && call.phase === 'running' && call.modern, now);
+    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     if (!call || call.phase !== 'running') {
       const late = typeof id === 'number' && this.#calls.wasFinished(id);
+      if (typeof id === 'number' && this.#eras.lateProbeAnswer(id) && isObject(frame.msg.result)) {
+        this.#out.log('warn', 'the server answered server/discover after mcp-leash had answered the probe for it: it is a 2026-07-28 server that starts slowly; set "serverEra": "2026" in the mcp-leash config', { id });
+      }
       this.#out.log(late ? 'debug' : 'warn', 'child answered a request that is not in flight; dropped', { id });
       if (this.#out.events) {
         this.#out.event(late ? { type: 'late-answer', call: `c${id}`, from: 'child', afterMs: undefined, at: now } : { type: 'stray', from: 'child', what: 'answer', id, at: now });
       }
       return;
     }
+    this.#eras.childAnswered(call.method, frame.msg);
     this.#progress.flushBeforeAnswer(call, now);
     const answer = lookInto(call, frame, now, this.#life, this.#tasks);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
@@ -231,7 +245,9 @@ export class Session {
 
   handleChildExit(exit: ChildExit, now: number): void {
     this.#now = now;
-    const what = this.#life.exited(exit, now);
+    // A legacy child may exit on the client's server/discover probe: child-life.ts restarts it at once.
+    const onProbe = this.#calls.all().some((c) => c.phase === 'running' && this.#eras.diedOnProbe(c.method));
+    const what = this.#life.exited(exit, now, onProbe);
     if (what === 'ignore') return;
     const restarting = what === 'restart';
     const text = childExitText(exit.code, exit.signal, exit.stderrTail);
@@ -282,15 +298,38 @@ export class Session {
   #wake(call: ClientCall, now: number): void {
     const hit = expired(call, now);
     if (hit) {
+      if (call.method === DISCOVER && call.rule.from[0] === PROBE_WAIT_RULE) return this.#probeUnanswered(call, hit.limitMs, now);
       timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
-      if (call.method === 'initialize') {
-        this.#out.log('error', 'the server did not answer initialize in time; stopping it', { timeoutMs: hit.limitMs });
+      // The child's first answer is its startup: without it, the child failed to start.
+      if (call.method === 'initialize' || (call.method === DISCOVER && !this.#life.answered)) {
+        this.#out.log('error', `the server did not answer ${call.method} in time; stopping it`, { timeoutMs: hit.limitMs });
         this.#life.decideExit(1, 'startup timeout', now);
       }
       return;
     }
     this.#progress.wake(call, now);
     this.#admission.arm(call);
+  }
+
+  // ── protocol eras (era.ts) ───────────────────────────────────────────────────────────────
+
+  /** The child left a probe unanswered past the probe wait: answer it as a legacy server would. */
+  #probeUnanswered(call: ClientCall, waitedMs: number, now: number): void {
+    this.#out.log('warn', 'the server did not answer the server/discover probe in time; answered it as a pre-2026 server would, so the client falls back to initialize', { waitedMs });
+    this.#eras.probeAnswered(call.key);
+    const ending = { outcome: 'timeout', by: 'leash', timeout: { kind: 'total', limitMs: waitedMs, cancelSentToServer: false } } as const;
+    this.#admission.close(call, 'timeout', ending, { msg: probeUnanswered(call.clientId, waitedMs) }, now);
+  }
+
+  /** The child answered nothing within the startup limit: every call gets -32001, then it is stopped. */
+  #startupFailed(limitMs: number, now: number): void {
+    const text = `Request timed out: the MCP server answered nothing within the startup limit of ${formatDuration(limitMs)}; mcp-leash stops it (raise "startupTimeout" if it starts slowly)`;
+    for (const call of this.#calls.all()) {
+      const data = { method: call.method, timeoutMs: limitMs, elapsedMs: Math.round(now - call.receivedAt), kind: 'total', startup: true };
+      const ending = { outcome: 'timeout', by: 'leash', timeout: { kind: 'total', limitMs, cancelSentToServer: false } } as const;
+      this.#admission.close(call, 'timeout', ending, { msg: errorResponse(call.clientId, ERR.timedOut, text, data) }, now);
+    }
+    this.#life.decideExit(1, 'startup timeout', now);
   }
 
   // ── mcp-leash's own bugs ─────────────────────────────────────────────────────────────────
