@@ -12,7 +12,8 @@ export interface LogOptions {
 
 export function createLogger(opts: LogOptions): Logger {
   const dest = opts.file
-    ? pino.destination({ dest: opts.file, mkdir: true, sync: true })
+    ? // No mkdir: a missing folder is refused up front (src/config/output-folder.ts), as for --trace.
+      pino.destination({ dest: opts.file, mkdir: false, sync: true })
     : pino.destination({ dest: 2, sync: true });
   return pino({ level: opts.level, base: { name: 'mcp-leash', pid: process.pid } }, dest);
 }

@@ -280,7 +280,7 @@ print(report.stdout.trimEnd());
 if (report.status !== 0) print(c.red(report.stderr));
 expect(report.status === 0, 'mcp-leash report should succeed');
 const trace = readFileSync(TRACE, 'utf8');
-expect(/"event":"late-response"/.test(trace), 'the trace should record the dropped late answer');
+expect(/"event":"late-answer"/.test(trace), 'the trace should record the dropped late answer');
 
 print('');
 print(`Trace: ${TRACE} (mode 0600; run with --trace-payloads to include message bodies)`);

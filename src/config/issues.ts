@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { show } from './duration.js';
+import { CONFIG_KEYS } from './keys.js';
 import { closest } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
@@ -65,7 +66,8 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   }
 }
 
-const DEFAULT_KEYS = ['idleTimeout', 'totalTimeout', 'onTimeout', 'heartbeat'];
+/** The keys of "defaults", which a user may well put at the top level. */
+const DEFAULT_KEYS = CONFIG_KEYS.flatMap((row) => (row.type === 'group' && row.name === 'defaults' ? row.keys.map((k) => k.name) : []));
 
 /** What the user most likely meant by an unknown key. */
 function hint(key: string, topLevel: boolean, known: readonly string[]): string {

@@ -16,7 +16,7 @@ export type Output =
    */
   | { type: 'forward'; to: Side; frame: MessageFrame; id?: RequestId; token?: ProgressToken; call?: CallId }
   /** Send a message of mcp-leash's own making (an answer, a heartbeat, a rewritten cancel). */
-  | { type: 'send'; to: Side; msg: JsonObject; call?: CallId; /** legacy, goes with issue 18 */ origId?: RequestId }
+  | { type: 'send'; to: Side; msg: JsonObject; call?: CallId }
   /** Structured log line; `fields` never hold payloads at info and above. */
   | { type: 'log'; level: LogLevel; msg: string; fields?: JsonObject }
   /** Something the core decided, for traces and tests (only when SessionOptions.events is on). */
@@ -31,7 +31,4 @@ export type Output =
    * Exit mcp-leash with `code` (the core's last output). Stragglers of the child's group get
    * SIGTERM, `graceMs`, then SIGKILL before the process exits.
    */
-  | { type: 'exit'; code: number; reason: string; graceMs: number }
-  // The two below go away with the session redesign (issue 18); kept so the tree builds meanwhile.
-  | { type: 'stop'; code: number; reason: string }
-  | { type: 'kill'; reason: string };
+  | { type: 'exit'; code: number; reason: string; graceMs: number };

@@ -18,9 +18,10 @@ export type Resolver = (method: string, tool: string | undefined, from: Directio
 
 const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs'] as const;
 
-function describe(rule: Rule, index: number): string {
+/** A rule as the user knows it: by the flag that made it, or by its index in the config file. */
+function describe(rule: Rule, fileIndex: number): string {
   const what = rule.tool !== undefined ? `tool "${rule.tool}"` : `method "${rule.method}"`;
-  return `rules[${index}] (${what})`;
+  return `${rule.flag ?? `rules[${fileIndex}]`} (${what})`;
 }
 
 /** Most specific first: exact before glob, more literal characters first, later rules first. */
@@ -31,12 +32,14 @@ function bySpecificity(a: { g: Glob; c: CompiledRule }, b: { g: Glob; c: Compile
 }
 
 export function createResolver(policy: Policy): Resolver {
+  // Rules from flags may sit among the file's (they follow it); count the file's apart.
+  let fileIndex = 0;
   const compiled: CompiledRule[] = policy.rules.map((rule, index) => ({
     rule,
     index,
     tool: rule.tool !== undefined ? compileGlob(rule.tool) : undefined,
     method: rule.method !== undefined ? compileGlob(rule.method) : undefined,
-    name: describe(rule, index),
+    name: describe(rule, rule.flag === undefined ? fileIndex++ : -1),
   }));
   const toolRules = compiled.filter((c) => c.tool);
   const methodRules = compiled.filter((c) => !c.tool && c.method);

@@ -17,6 +17,11 @@ export interface Rule {
   heartbeatMs?: number;
   /** Per-rule concurrency limit (tools only); the global limit still applies. */
   maxConcurrency?: number;
+  /**
+   * The flag that made the rule ("--tool-timeout"), for --explain-tool; absent for a rule from
+   * the config file, which is named by its index in the file instead.
+   */
+  flag?: string;
 }
 
 /** What a request ends up with once the rules have been resolved for it. */

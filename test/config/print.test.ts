@@ -28,7 +28,10 @@ describe('policyToConfig (for --print-config)', () => {
     if (parsed.kind !== 'run') throw new Error('expected a run');
     const printed = JSON.stringify(policyToConfig(parsed.policy, { logLevel: parsed.logLevel }));
     const again = parseConfigText(printed, 'printed.json', '/');
-    expect(again.policy).toEqual(parsed.policy);
+    // Printed, a flag's rule becomes a file rule: the same rule, no longer marked as the flag's.
+    const fromFile = { ...parsed.policy, rules: parsed.policy.rules.map(({ flag: _flag, ...rule }) => rule) };
+    expect(again.policy).toEqual(fromFile);
+    expect(parsed.policy.rules.at(-1)?.flag).toBe('--tool-timeout');
     expect(again.settings.logLevel).toBe('info');
   });
 });
@@ -49,6 +52,17 @@ describe('explainTool (for --explain-tool)', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('names a rule by its index in the file, and a flag\'s rule by its flag (issue 21)', () => {
+    const parsed = parseArgs(['--config', example, '--tool-timeout', 'search_*=1m30s', '--tool-timeout', 'get_*=5s', '--explain-tool', 'x']);
+    if (parsed.kind !== 'run') throw new Error('expected a run');
+    // config.example.json has six rules; the flags' rules come after them in the policy.
+    expect(parsed.policy.rules).toHaveLength(8);
+    expect(explainTool(parsed.policy, 'search_docs')).toContain('  from: --tool-timeout (tool "search_*"), defaults\n');
+    expect(explainTool(parsed.policy, 'get_item')).toContain('  from: --tool-timeout (tool "get_*"), rules[3] (tool "get_*"), defaults\n');
+    expect(explainTool(parsed.policy, 'index_repo')).toContain('  from: rules[0] (tool "index_repo"), defaults\n');
+    expect(explainTool(parsed.policy, 'run_tests')).toContain('  from: rules[1] (tool "run_tests"), defaults\n');
   });
 
   it('falls back on the defaults for a tool no rule names', () => {

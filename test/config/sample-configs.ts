@@ -9,7 +9,7 @@ export const FULL_CONFIG = {
     { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1 },
     { tool: 'search_*', totalTimeout: '20s' },
     { method: 'resources/read', totalTimeout: '30s', onTimeout: 'error' },
-    { tool: 'x', method: 'tools/call', heartbeat: 2500 },
+    { tool: 'x', heartbeat: '2500ms' },
   ],
   startupTimeout: '60s',
   progressInterval: '100ms',
