@@ -189,4 +189,20 @@ describe('§13 legacy servers in front of a probing v2 client (auto mode)', () =
       await s.close();
     }
   });
+
+  it('§13 serverEra "legacy": the probe is answered at once and never reaches the server', async () => {
+    const log = mine(tmpFile('fixture.jsonl'));
+    const s = await v2Client('auto', server('ignores-probe', log), { config: { ...LEASH, serverEra: 'legacy' }, inPlace: true });
+    try {
+      expect(s.client.getProtocolEra()).toBe('legacy');
+      expect(s.connectMs).toBeLessThan(4_000);
+      const r = await s.client.callTool({ name: 'echo', arguments: { text: 'y' } });
+      expect(r.content).toEqual([{ type: 'text', text: 'y' }]);
+      const received = readFileSync(log, 'utf8');
+      expect(received).toContain('"initialize"');
+      expect(received).not.toContain('server/discover');
+    } finally {
+      await s.close();
+    }
+  });
 });
