@@ -200,13 +200,16 @@ export class ChildLife {
     this.#firstAnswerDue = now + this.#policy.startupTimeoutMs;
   }
 
-  /** The child answered something: it has started. `modern`: the answer was to a 2026 request. */
-  childAnswered(modern: boolean, now: number): void {
+  /**
+   * The child answered something: it has started. `modernResult`: it answered a 2026 request
+   * with a result (an error, say a legacy server's answer to the probe, says nothing of its era).
+   */
+  childAnswered(modernResult: boolean, now: number): void {
     this.#answered = true;
     this.#firstAnswerDue = undefined;
     this.#probeRestartUsed = false;
-    // The era is known (the client spoke 2026 and the child answered): health checks may start.
-    if (modern && !this.#modernHealth && this.#eras.client === 'modern') {
+    // The era is known (the client spoke 2026 and the child served it): health checks may start.
+    if (modernResult && !this.#modernHealth && this.#eras.client === 'modern') {
       this.#modernHealth = true;
       if (this.#state === 'up') this.#health.start(now);
     }

@@ -101,11 +101,18 @@ export class Eras {
     return this.#child;
   }
 
-  /** A client request arrived; returns whether it is modern (its results then need resultType). */
+  /**
+   * A client request arrived; returns whether it is modern (its results then need resultType).
+   * The client's era is its session's: an initialize makes it legacy even after a probe (that is
+   * the fallback), and a probe alone does not undo a legacy session.
+   */
   fromClient(method: string, params: JsonObject | undefined): boolean {
     const era = requestEra(method, params);
-    if (era === 'modern') this.#version = protocolVersionOf(params);
-    this.#client ??= era;
+    if (era === 'legacy') this.#client = 'legacy';
+    else if (era === 'modern') {
+      this.#version = protocolVersionOf(params);
+      if (method !== DISCOVER || this.#client === undefined) this.#client = 'modern';
+    }
     return era === 'modern';
   }
 

@@ -214,7 +214,7 @@ export class Session {
     const id = frame.id;
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
     // Any answer, even a late one, shows the child has started (child-life.ts, first answer).
-    this.#life.childAnswered(call !== undefined && call.phase === 'running' && call.modern, now);
+    this.#life.childAnswered(call !== undefined && call.phase === 'running' && call.modern && !('error' in frame.msg), now);
     if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     if (!call || call.phase !== 'running') {
       const late = typeof id === 'number' && this.#calls.wasFinished(id);

@@ -31,6 +31,11 @@ describe('§13 the era comes from the traffic', () => {
     expect(eras.client).toBeUndefined();
     expect(eras.fromClient(DISCOVER, envelope())).toBe(true);
     expect(eras.client).toBe('modern');
+    // The fallback: a probe, then initialize, is a legacy session; a later probe does not undo it.
+    expect(eras.fromClient('initialize', INIT)).toBe(false);
+    expect(eras.client).toBe('legacy');
+    eras.fromClient(DISCOVER, envelope());
+    expect(eras.client).toBe('legacy');
   });
 
   it('the child is modern once it answers server/discover with a result, legacy once it answers initialize', () => {
@@ -255,6 +260,17 @@ describe('§13 health checks in both eras', () => {
     expect(l.takeTo('client')).toStrictEqual([]);
     expect(l.toChild.some((m) => m.method === 'ping')).toBe(false);
     expect(l.outputs.some((o) => o.out.type === 'signal-child')).toBe(false);
+  });
+
+  it('a dual-era client whose probe a legacy server refused, then initialize: health checks are ping, and only after the initialize answer', () => {
+    const l = new Link(health());
+    l.client(discover('p'));
+    l.child({ jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } }).advance(5000);
+    expect(l.toChild.map((m) => m.method)).toStrictEqual([DISCOVER]);
+    l.client(req(0, 'initialize', INIT)).advance(5000);
+    expect(l.toChild.map((m) => m.method)).toStrictEqual([DISCOVER, 'initialize']);
+    l.child(ok(2, INIT_RESULT)).advance(1000);
+    expect(l.toChild.map((m) => m.method)).toStrictEqual([DISCOVER, 'initialize', 'ping']);
   });
 
   it('2026: a child that stops answering the checks is killed as hung', () => {

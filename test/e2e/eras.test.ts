@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, EVERYTHING, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, trackPid, type Json } from '../helpers/proxy.js';
-import { fixtureEvents, tmpFile, waitFor, within } from '../helpers/procs.js';
+import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 /** Directories this file's tests made (configs, traces, fixture logs); removed after each test. */
 const made: string[] = [];
@@ -173,6 +173,9 @@ describe('§13 legacy servers in front of a probing v2 client (auto mode)', () =
       await exercise(s.client);
       expect(fixtureEvents(log, 'start')).toHaveLength(2);
       expect(fixtureEvents(log, 'exit')).toHaveLength(1);
+      // The new server's health checks are pings: the session is legacy, whatever the probe was.
+      await waitFor(() => receivedMessages(log, 'ping').length > 0, 10_000, 'a health ping at the restarted server');
+      expect(receivedMessages(log, 'server/discover')).toHaveLength(1);
       expect(s.stderr()).toMatch(/exited on the server\/discover probe/);
     } finally {
       await s.close();
