@@ -84,7 +84,7 @@ interface CallCommon {
   readonly progress: ProgressState | undefined;
   /** Set when the call runs a task for the client (tasks "auto"); its answer goes to the task. */
   readonly taskId: string | undefined;
-  /** initialize and ping: never queued and never counted against maxConcurrency. */
+  /** initialize, server/discover and ping: never queued and never counted against maxConcurrency. */
   readonly unslotted: boolean;
   /** The request asked for a later page (params.cursor): its list result is partial. */
   readonly hadCursor: boolean;
