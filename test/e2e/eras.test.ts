@@ -133,6 +133,21 @@ describe('§13 a v2 (dual-era) server through mcp-leash', () => {
   });
 });
 
+describe('§13 server/discover is not a request timeout\'s business', () => {
+  it('§13 a slow-starting v2 server behind a 500 ms --timeout: the probe waits for it, and the session is modern', async () => {
+    const config = { ...LEASH, defaults: { totalTimeout: '500ms', heartbeat: '1s' } };
+    const s = await v2Client('auto', [...server('v2'), '--start-delay', '1500'], { config, inPlace: true });
+    try {
+      expect(s.client.getProtocolEra()).toBe('modern');
+      expect(s.connectMs).toBeGreaterThanOrEqual(1_500);
+      const r = await s.client.callTool({ name: 'echo', arguments: { text: 'late but fine' } });
+      expect(r.content).toEqual([{ type: 'text', text: 'late but fine' }]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('§13 legacy servers in front of a probing v2 client (auto mode)', () => {
   it('§13 SDK 1.x McpServer and server-everything: the probe gets their own error at once and the client falls back', async () => {
     for (const child of [server('v1'), [NODE, EVERYTHING, 'stdio']]) {
