@@ -22,8 +22,12 @@
  * restart policy, so a client that keeps probing cannot make mcp-leash restart without end.
  *
  * The startup limit bounds the child's first answer: initialize and server/discover carry it as
- * their own time limit (policy/resolve.ts); a 2026 client that sends anything else first arms
- * the first-answer watchdog here, and a child that answers nothing in time is a failed start.
+ * their own time limit (policy/resolve.ts). A 2026 client that sends anything else first (the
+ * SDK's sibling probe leaves no discover on the real connection) arms the first-answer watch
+ * here, and mcp-leash sends its own server/discover after that request, so that a long first
+ * tool call does not look like a dead server: any answer ends the watch, and a child that
+ * answers nothing in time is a failed start. (The client spoke 2026 first, so this discover
+ * cannot decide a dual-era child's era.)
  *
  * PHASES lists, for each phase and input, the phases it may lead to; the code picks one and
  * move() checks it against the table. A move the table does not list is a bug in mcp-leash.
@@ -99,8 +103,10 @@ export class ChildLife {
   #eras: Eras;
   /** The current child answered something (its startup is over); a probe death is then not "legacy". */
   #answered = false;
-  /** The first-answer watchdog: the child must answer something by then (see the file comment). */
+  /** The first-answer watch: the child must answer something by then (see the file comment). */
   #firstAnswerDue: number | undefined;
+  /** The id of the server/discover sent to end the first-answer watch. */
+  #startCheckId: string | undefined;
   /** The free restart after a probe death is spent; given back once a child answers something. */
   #probeRestartUsed = false;
   /** Health checks run in the 2026 era (no initialize answer starts them there). */
@@ -198,6 +204,11 @@ export class ChildLife {
     if (!modern || this.#answered || this.#firstAnswerDue !== undefined || this.#policy.startupTimeoutMs <= 0) return;
     if (method === 'server/discover' || this.#state !== 'up') return;
     this.#firstAnswerDue = now + this.#policy.startupTimeoutMs;
+    const id = this.#ownId('start');
+    const request = this.#eras.healthRequest(id);
+    if (!request) return;
+    this.#startCheckId = id;
+    this.#out.send('child', request);
   }
 
   /**
@@ -452,6 +463,10 @@ export class ChildLife {
   /** Answers to mcp-leash's own requests (health pings, replayed initialize, tool check). */
   ownResponse(id: string, msg: JsonObject, now: number): void {
     if (this.#health.answered(id)) return;
+    if (id === this.#startCheckId) {
+      this.#startCheckId = undefined; // its work (ending the first-answer watch) is done by any answer
+      return;
+    }
     if (this.#replay && id === this.#replay.id) return this.#replayAnswered(msg, now);
     if (id === this.#toolsCheckId) {
       this.#toolsCheckId = undefined;

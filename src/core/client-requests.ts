@@ -37,7 +37,6 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
   if (d.life.refusing) return answerAtOnce(id, method, errorResponse(id, ERR.serverExited, d.life.goneText), 'server-exited', now, d);
   // The user said the child is legacy: a probe never reaches it (some legacy servers exit on it).
   if (method === DISCOVER && d.eras.refusesProbe) return answerAtOnce(id, method, probeRefused(id), 'error', now, d);
-  d.life.requestArrived(method, modern, now);
   const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
   if (method === 'initialize') d.life.initializeSent(frame.msg);
   const task = tool !== undefined && d.tasks.wants(params) ? d.tasks.create(id, params!, now) : null;
@@ -66,6 +65,8 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
     sent,
   );
   d.admission.admit(call, now);
+  // After the request went out: a first 2026 request starts the first-answer watch (child-life.ts).
+  d.life.requestArrived(method, modern, now);
   if (task) {
     // The client's request is answered now with the handle; a later request may reuse its id.
     d.calls.forgetClientId(call);

@@ -13,7 +13,7 @@
 // | restart       | ChildLife      | the child died + backoff                                        |
 // | replay        | ChildLife      | replayed initialize sent + startupTimeout                       |
 // | health        | HealthCheck    | the next check, ping or 2026 discover (a miss counts when the next is due) |
-// | first-answer  | ChildLife      | a 2026 client's first request + startupTimeout, until any answer |
+// | first-answer  | ChildLife      | a 2026 client's first request + startupTimeout, until any answer (a discover of ours is sent with it) |
 // | kill          | ChildLife      | SIGTERM sent to a hung child + termGrace, then SIGKILL          |
 // | ladder        | ChildLife      | the next rung of the shutdown ladder (stdin closed, SIGTERM)   |
 // | task-expiry   | TaskStore      | a finished task's ttl                                           |

@@ -112,6 +112,31 @@ describe('§13 server/discover is bounded by the startup limit, never by request
     expect(l.outputs.some((o) => o.out.type === 'close-child-stdin')).toBe(true);
   });
 
+  it('a first 2026 request is followed by a server/discover of mcp-leash\'s own; its answer ends the watch, so a long first tool call lives on', () => {
+    const l = new Link(withEra('auto', { startupTimeoutMs: 10_000 }));
+    l.client(modernCall(1, 'long'));
+    const [first, check] = l.toChild;
+    expect(first).toMatchObject({ id: 1, method: 'tools/call' });
+    expect(check).toStrictEqual({
+      jsonrpc: '2.0',
+      id: expect.stringMatching(/^mcp-leash:start:/),
+      method: DISCOVER,
+      params: { _meta: { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientCapabilities': {} } },
+    });
+    l.child(ok(check!.id as string, DISCOVER_RESULT)).advance(120_000);
+    expect(l.toClient).toStrictEqual([]); // the check's answer is mcp-leash's own
+    expect(l.stops).toHaveLength(0);
+    l.child(ok(1, { resultType: 'complete', content: [] }));
+    expect(responsesOf(l.toClient).map((m) => m.id)).toStrictEqual([1]);
+  });
+
+  it('nothing of the kind for a legacy first request (initialize carries the startup limit itself)', () => {
+    const l = new Link(withEra('auto', { startupTimeoutMs: 10_000 }));
+    l.client(call(1, 'x')).advance(60_000);
+    expect(l.toChild.map((m) => m.method)).toStrictEqual(['tools/call']);
+    expect(l.stops).toHaveLength(0);
+  });
+
   it('once the child answered, a later 2026 call is not bound by the startup limit', () => {
     const l = new Link(withEra('auto', { startupTimeoutMs: 10_000 }));
     l.client(modernCall(1, 'x')).child(ok(1, { resultType: 'complete', content: [] }));
