@@ -1,6 +1,10 @@
 /*
  * The child's life: theory of operation.
  *
+ * (About 480 lines: the phase table, restarts, the replayed initialize, health checks and the
+ * probe and first-answer rules of 2026 are one state machine; the shutdown ladder is already
+ * apart, in shutdown-ladder.ts, and the era itself in era.ts.)
+ *
  * One child runs at a time. mcp-leash restarts it with backoff when the policy says so, replays
  * the client's initialize to a restarted child, pings it for health, kills it when it hangs, and
  * stops it with the MCP shutdown ladder (close its stdin, wait; SIGTERM its group, wait; SIGKILL)
@@ -12,7 +16,7 @@
  *   spawning   the shell was asked for a new child;
  *   replaying  the new child got the client's initialize again; its answer is ours;
  *   gone       no child and none coming: requests are answered with an error at once;
- *   stopping   the shutdown ladder runs (rung: stdin closed, SIGTERM sent, SIGKILL sent);
+ *   stopping   the shutdown ladder runs (shutdown-ladder.ts: stdin closed, SIGTERM, SIGKILL);
  *   exited     the exit output was given; nothing more happens.
  *
  * A legacy child that exits on the client's server/discover probe (some servers exit on any
@@ -46,6 +50,7 @@ import type { Outbox } from './outbox.js';
 import { RestartTracker } from './restart.js';
 import { giveUpText } from './texts.js';
 import { earliest } from './timers.js';
+import { codeWithoutChild, exitOutput, ShutdownLadder, type StopCause } from './shutdown-ladder.js';
 
 export type ChildState = 'up' | 'down' | 'spawning' | 'replaying' | 'gone' | 'stopping' | 'exited';
 
@@ -77,14 +82,6 @@ export interface ChildExit {
   stderrTail: string[];
 }
 
-/** Why the ladder runs: it decides the exit code. */
-type StopCause = { kind: 'eof' } | { kind: 'signal'; signalNumber: number } | { kind: 'decided'; code: number; reason: string };
-
-/** Short waits for a ladder that was started, or hurried, by a signal: hosts such as the SDK's
- * StdioClientTransport SIGKILL mcp-leash 2 s after their SIGTERM, so a stubborn server must be
- * gone well before that or it would be orphaned. */
-const URGENT_STDIN_MS = 500;
-const URGENT_TERM_MS = 1000;
 
 export class ChildLife {
   #state: ChildState = 'up';
@@ -128,11 +125,8 @@ export class ChildLife {
   #gaveUp: number | undefined;
   /** A hung child was sent SIGTERM; SIGKILL follows at this time unless it exits first. */
   #killAt: number | undefined;
-  // The ladder, while stopping.
-  #cause: StopCause | undefined;
-  #rung: 'waiting-for-child' | 'stdin' | 'term' | 'kill' = 'stdin';
-  #rungAt: number | undefined;
-  #urgent = false;
+  /** The shutdown ladder, while stopping. */
+  #ladder: ShutdownLadder | undefined;
 
   /**
    * `becameUp` runs whatever waited for a child (the queue); `startupFailed` ends the calls of a
@@ -167,7 +161,7 @@ export class ChildLife {
       this.#state === 'down' ? this.#restartAt : undefined,
       this.#replay?.deadline,
       this.#killAt,
-      this.#state === 'stopping' ? this.#rungAt : undefined,
+      this.#ladder?.deadline,
       this.#state === 'up' ? this.#firstAnswerDue : undefined,
     );
   }
@@ -254,8 +248,9 @@ export class ChildLife {
    */
   exited(exit: ChildExit, now: number, onProbe = false): 'ignore' | 'restart' | 'fail-all' {
     this.#killAt = undefined;
-    if (this.#state === 'stopping') {
-      this.#exitCode(this.#ladderCode(exit), 'child stopped', now, exit);
+    if (this.#ladder) {
+      this.#move('exit', 'exited', now, { exit });
+      this.#ladder.exit(this.#ladder.codeOnExit(exit), now, 'child stopped');
       return 'ignore';
     }
     if (!PHASES[this.#state].exit) return 'ignore';
@@ -299,13 +294,12 @@ export class ChildLife {
       if (this.#policy.restart.onGiveUp === 'error') return;
     }
     this.#state = 'exited'; // gone -> exited: nothing runs, so no ladder
-    this.#out.push({ type: 'exit', code, reason: 'child exited', graceMs: this.#policy.shutdown.termGraceMs });
-    if (this.#out.events) this.#out.event({ type: 'exit', code, reason: 'child exited', at: now });
+    exitOutput(this.#out, this.#policy.shutdown, { kind: 'decided', code, reason: 'child exited' }, code, false, now);
   }
 
   /** The shell started the child asked for with a 'spawn' output. */
   childStarted(now: number): void {
-    if (this.#state === 'stopping' && this.#rung === 'waiting-for-child') return this.#firstRung(now);
+    if (this.#ladder) return this.#ladder.childStarted(now);
     if (this.#state !== 'spawning') return;
     if (!this.initializeRequest) return this.#becomeUp('started', now);
     const id = this.#ownId('init');
@@ -335,7 +329,7 @@ export class ChildLife {
       this.#killAt = undefined;
       this.#out.push({ type: 'signal-child', signal: 'SIGKILL' });
     }
-    if (this.#state === 'stopping' && this.#rungAt !== undefined && now >= this.#rungAt) this.#nextRung(now);
+    if (this.#ladder?.tick(now)) this.#move('rung-due', 'stopping', now);
     const t = this.#state === 'up' ? this.#health.tick(now) : undefined;
     if (t?.action === 'ping') {
       // ping in the legacy era, server/discover with the envelope in 2026 (era.ts).
@@ -374,88 +368,22 @@ export class ChildLife {
 
   #stop(cause: StopCause, now: number): void {
     if (this.#state === 'exited') return;
-    if (this.#state === 'stopping') {
-      if (cause.kind === 'signal') this.#hurry(now);
+    if (this.#ladder) {
+      if (cause.kind === 'signal' && this.#ladder.hurry(now)) this.#move('stop', 'stopping', now);
       return;
     }
-    const urgent = cause.kind === 'signal';
-    const wasSpawning = this.#state === 'spawning';
     if (this.#state === 'down' || this.#state === 'gone') {
       this.#move('stop', 'exited', now);
-      return this.#exitNow(this.#codeWithoutChild(cause), cause, now, urgent);
+      return exitOutput(this.#out, this.#policy.shutdown, cause, codeWithoutChild(cause), cause.kind === 'signal', now);
     }
+    const spawning = this.#state === 'spawning';
     this.#health.stop();
     this.#replay = undefined;
     this.#killAt = undefined;
-    this.#cause = cause;
-    this.#urgent = urgent;
     this.#move('stop', 'stopping', now, { reason: cause.kind === 'decided' ? cause.reason : cause.kind === 'eof' ? 'client closed stdin' : 'signal' });
     if (cause.kind === 'decided') this.#out.log('warn', 'stopping the server', { reason: cause.reason });
     // A child being spawned gets the ladder once it runs (or its failure ends the run).
-    if (wasSpawning) {
-      this.#rung = 'waiting-for-child';
-      this.#rungAt = undefined;
-      return;
-    }
-    this.#firstRung(now);
-  }
-
-  #firstRung(now: number): void {
-    this.#rung = 'stdin';
-    this.#out.push({ type: 'close-child-stdin' });
-    this.#rungAt = now + this.#grace('stdin');
-  }
-
-  #nextRung(now: number): void {
-    if (this.#rung === 'stdin') {
-      this.#rung = 'term';
-      this.#out.push({ type: 'signal-child', signal: 'SIGTERM' });
-      this.#rungAt = now + this.#grace('term');
-    } else if (this.#rung === 'term') {
-      this.#rung = 'kill';
-      this.#out.push({ type: 'signal-child', signal: 'SIGKILL' });
-      this.#rungAt = undefined;
-    }
-    this.#move('rung-due', 'stopping', now);
-  }
-
-  /** A signal while the ladder runs: skip to the next rung at once, with short waits from now on. */
-  #hurry(now: number): void {
-    this.#urgent = true;
-    if (this.#rung === 'stdin' || this.#rung === 'term') this.#nextRung(now);
-  }
-
-  #grace(rung: 'stdin' | 'term'): number {
-    const { stdinGraceMs, termGraceMs } = this.#policy.shutdown;
-    if (rung === 'stdin') return this.#urgent ? Math.min(stdinGraceMs, URGENT_STDIN_MS) : stdinGraceMs;
-    return this.#urgent ? Math.min(termGraceMs, URGENT_TERM_MS) : termGraceMs;
-  }
-
-  /** The exit code once the child stopped during the ladder. */
-  #ladderCode(exit: ChildExit): number {
-    const cause = this.#cause!;
-    if (cause.kind === 'decided') return cause.code;
-    // It went by itself when its stdin closed: its own code is the most honest answer.
-    if (this.#rung === 'stdin') return exit.code ?? 128 + (exit.signalNumber ?? 0);
-    return this.#codeWithoutChild(cause);
-  }
-
-  #codeWithoutChild(cause: StopCause): number {
-    return cause.kind === 'eof' ? 0 : cause.kind === 'signal' ? 128 + cause.signalNumber : cause.code;
-  }
-
-  #exitCode(code: number, reason: string, now: number, exit?: ChildExit): void {
-    this.#move('exit', 'exited', now, exit ? { exit } : {});
-    this.#exitNow(code, this.#cause!, now, this.#urgent, reason);
-  }
-
-  #exitNow(code: number, cause: StopCause, now: number, urgent: boolean, reason?: string): void {
-    this.#rungAt = undefined;
-    const why = reason ?? (cause.kind === 'eof' ? 'client closed stdin' : cause.kind === 'signal' ? 'signal' : cause.reason);
-    // Stragglers of the group get the short grace when hurried, like the ladder's own rungs.
-    const graceMs = urgent ? Math.min(this.#policy.shutdown.termGraceMs, URGENT_TERM_MS) : this.#policy.shutdown.termGraceMs;
-    this.#out.push({ type: 'exit', code, reason: why, graceMs });
-    if (this.#out.events) this.#out.event({ type: 'exit', code, reason: why, at: now });
+    this.#ladder = new ShutdownLadder(this.#out, this.#policy.shutdown, cause, !spawning, now);
   }
 
   // ── mcp-leash's own requests ─────────────────────────────────────────────────────────────

@@ -1,6 +1,9 @@
 /*
  * The session: theory of operation.
  *
+ * (About 330 lines: the wiring of the core's parts and the two routing switches. It decides
+ * nothing itself; splitting it further would only scatter the routing.)
+ *
  * mcp-leash sits between one client and one child. Everything it promises (shared/CONTRACT.md)
  * is a rule about two tables, client calls (call-life.ts, client-calls.ts) and the child's own
  * requests (server-requests.ts), and about the child's life (child-life.ts).

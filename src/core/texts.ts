@@ -1,10 +1,14 @@
 // Every sentence mcp-leash says to a client or a model, in one place so that they stay consistent.
 
-import { formatDuration } from '../policy/format-duration.js';
-
-/** A measured span, rounded for people: 40213 -> "40s", 312000 -> "5m12s". */
+/**
+ * A span for people, in messages and limits alike: 250 -> "250ms", 1500 -> "1.5s", 40213 ->
+ * "40s", 312000 -> "5m12s". Under 10 s it keeps up to two decimals, so a limit of 1.5 s reads as
+ * "1.5s" (config spellings such as "1s500ms" are for --print-config, not for a model to read),
+ * and a call cut 1.5 s after it started is not said to have run 2 s.
+ */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 10_000) return `${Number((ms / 1000).toFixed(2))}s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
@@ -24,16 +28,16 @@ export function what(method: string, tool: string | undefined): string {
 /** Reason sent to the child in notifications/cancelled. */
 export function cancelReason(kind: TimeoutKind, limitMs: number): string {
   return kind === 'total'
-    ? `timed out after ${formatDuration(limitMs)}`
-    : `timed out: no progress for ${formatDuration(limitMs)}`;
+    ? `timed out after ${formatMs(limitMs)}`
+    : `timed out: no progress for ${formatMs(limitMs)}`;
 }
 
 /** Text of the isError tool result a model reads when a tool call timed out. */
 export function toolTimeoutText(tool: string, kind: TimeoutKind, limitMs: number, elapsedMs: number): string {
   const why =
     kind === 'total'
-      ? `did not finish within its time limit of ${formatDuration(limitMs)}`
-      : `reported no progress for ${formatDuration(limitMs)} (its idle limit), ${formatMs(elapsedMs)} after it was called`;
+      ? `did not finish within its time limit of ${formatMs(limitMs)}`
+      : `reported no progress for ${formatMs(limitMs)} (its idle limit), ${formatMs(elapsedMs)} after it was called`;
   return (
     `The tool "${tool}" ${why}, so mcp-leash stopped it and cancelled the call on the server. ` +
     `No result is available. You may retry with a smaller or simpler request, or ask the user to raise ` +
@@ -66,13 +70,13 @@ export function childExitText(code: number | null, signal: string | null, stderr
 }
 
 export function giveUpText(restarts: number, windowMs: number, lastExit: string): string {
-  return `MCP server is not running: it failed ${restarts + 1} times within ${formatDuration(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
+  return `MCP server is not running: it failed ${restarts + 1} times within ${formatMs(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
 }
 
 /** Text of the isError tool result for a call that ran out of time before the server saw it. */
 export function queuedTimeoutText(tool: string, limitMs: number): string {
   return (
-    `The tool "${tool}" did not start within its time limit of ${formatDuration(limitMs)}: it was still waiting in ` +
+    `The tool "${tool}" did not start within its time limit of ${formatMs(limitMs)}: it was still waiting in ` +
     `mcp-leash's queue behind other calls, and the server never saw it. No result is available. You may retry ` +
     `later, when fewer calls are running, or ask the user to raise the limit or maxConcurrency in the mcp-leash policy.`
   );

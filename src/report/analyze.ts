@@ -7,6 +7,7 @@
 // only count towards the totals of frames and bytes. Calls are keyed by session (`s`) and call,
 // so two mcp-leash processes that appended to one file are kept apart. Traces cut short (a crash,
 // a kill -9) are fine: calls without an end are counted as unfinished.
+// (About 310 lines: building calls from events and the statistics over them.)
 
 import type { CallId, CallPhase, TimeoutKind } from '../core/events.js';
 import { TRACE_FORMAT_VERSION, type EventRecord, type FrameRecord, type Outcome, type TraceRecord } from '../trace/format.js';

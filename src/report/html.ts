@@ -1,6 +1,7 @@
 // The HTML report: one self-contained page. Inline CSS and inline SVG, no script, no fonts, no
 // images, no links out; a Content-Security-Policy of default-src 'none' makes the browser refuse
 // any request the page might still try. Everything from the trace is escaped.
+// (About 390 lines: one self-contained page, its CSS and SVG drawing in one place.)
 
 import { cancelText, formatLatency, labelOf, timeoutText, type Analysis, type CallInfo, type CallOutcome, type GroupStats } from './analyze.js';
 import { ERRORS_LEGEND, formatBytes, LATENCY_LEGEND } from './table.js';

@@ -2,6 +2,8 @@
 // Bytes flow one way: stream chunks -> the codec's Decoder -> Session.handle* -> Session.poll()
 // -> the codec's encode() (wiring.ts) -> encoded lines, batched per destination into one write.
 // Policy (what to answer, when to restart) is the core's; this file only carries it out.
+// (About 370 lines: one closure over the process's streams, timers and child, so that the hot
+// path reaches them without indirection; reading, writing and the end are sections of it.)
 
 import type { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +13,7 @@ import type { Frame } from '../core/frame.js';
 import type { Output } from '../core/outputs.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
-import { messageOf, type MessageOutput, type OnFrame } from '../wire/codec.js';
+import { messageOf, type MessageOutput } from '../wire/codec.js';
 import { drainOutputs, sideDecoder } from './wiring.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup } from './shutdown.js';

@@ -10,6 +10,8 @@
 // only with --trace-payloads), and an array push. Lines are written in batches, asynchronously,
 // at most once per event-loop turn; a disk that cannot keep up makes the trace drop lines (and
 // say so), never the proxy wait or its memory grow without bound.
+// (About 360 lines: one formatter per kind of frame and event, and the batched, bounded file
+// writer they share.)
 
 import { randomUUID } from 'node:crypto';
 import { closeSync, createWriteStream, fchmodSync, openSync, writeSync, type WriteStream } from 'node:fs';

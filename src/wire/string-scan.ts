@@ -20,6 +20,8 @@
 // escape. Its module (~1.5 KB) is assembled here from the listing below when the first long line
 // comes. The JavaScript one serves wherever WebAssembly or its SIMD is not available (node
 // --jitless, for one). Why both are kept, with figures: bench/README.md, "The string scanner".
+// (About 430 lines: two scanners held to the same results, one of them a WebAssembly listing;
+// bench/README.md has the figures that keep it.)
 
 /**
  * Scans `piece` from index `from`, inside a string, from escape `state` (see above). Returns the

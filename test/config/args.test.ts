@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, type ParsedArgs } from '../../src/config/parse-args.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
 import { FLAGS_BASE_CONFIG } from './sample-configs.js';
+import { tmpDir } from '../helpers/procs.js';
 
-const cwd = mkdtempSync(join(tmpdir(), 'leash-args-'));
+const cwd = tmpDir('leash-args-');
 writeFileSync(
   join(cwd, 'leash.json'),
   JSON.stringify(FLAGS_BASE_CONFIG),

@@ -4,22 +4,15 @@
 // (McpServer, server-everything) and legacy servers that ignore or die on the server/discover
 // probe. Kept lean: one connect and a couple of calls per pairing.
 
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, EVERYTHING, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, trackPid, type Json } from '../helpers/proxy.js';
 import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
-/** Directories this file's tests made (configs, traces, fixture logs); removed after each test. */
-const made: string[] = [];
-const mine = (file: string): string => (made.push(dirname(file)), file);
-
-afterEach(() => {
-  cleanupProcesses();
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => cleanupProcesses());
 
 const ERA_SERVER = join(ROOT, 'test/fixtures/era-server.mjs');
 const server = (kind: string, log?: string) => [NODE, ERA_SERVER, '--kind', kind, ...(log ? ['--log', log] : [])];
@@ -49,7 +42,7 @@ interface V2Session {
 
 /** The SDK v2 client, connected through mcp-leash to `child`. */
 async function v2Client(mode: Mode, child: string[], o: { config?: object; trace?: string; inPlace?: boolean } = {}): Promise<V2Session> {
-  const cfg = mine(configFile(o.config ?? LEASH));
+  const cfg = configFile(o.config ?? LEASH);
   const args = [BIN, '--config', cfg, ...(o.trace ? ['--trace', o.trace] : []), '--', ...child];
   const Transport = o.inPlace ? InPlaceStdio : StdioClientTransport;
   const transport = new Transport({ command: NODE, args, cwd: ROOT, stderr: 'pipe' });
@@ -86,7 +79,7 @@ const traceLines = (file: string): Json[] =>
 
 describe('§13 a v2 (dual-era) server through mcp-leash', () => {
   it('§13 v2 client pinned to 2026-07-28: modern session, resultType on the timeout result, health checks are server/discover (never ping)', async () => {
-    const trace = mine(tmpFile('trace.jsonl'));
+    const trace = tmpFile('trace.jsonl');
     const s = await v2Client('pin', server('v2'), { trace, inPlace: true });
     try {
       expect(s.client.getProtocolEra()).toBe('modern');
@@ -116,7 +109,7 @@ describe('§13 a v2 (dual-era) server through mcp-leash', () => {
   });
 
   it('§13 v2 client in legacy mode, and the SDK 1.x client: plain initialize, health checks are ping', async () => {
-    const trace = mine(tmpFile('trace.jsonl'));
+    const trace = tmpFile('trace.jsonl');
     const s = await v2Client('legacy', server('v2'), { trace });
     try {
       expect(s.client.getProtocolEra()).toBe('legacy');
@@ -126,7 +119,7 @@ describe('§13 a v2 (dual-era) server through mcp-leash', () => {
     } finally {
       await s.close();
     }
-    const p = await startSdkProxy({ child: server('v2'), leashArgs: ['--config', mine(configFile(LEASH))] });
+    const p = await startSdkProxy({ child: server('v2'), leashArgs: ['--config', configFile(LEASH)] });
     try {
       const r = await p.client.callTool({ name: 'echo', arguments: { text: 'one' } });
       expect(r.content).toEqual([{ type: 'text', text: 'one' }]);
@@ -182,7 +175,7 @@ describe('§13 legacy servers in front of a probing v2 client (auto mode)', () =
   });
 
   it('§13 a server that exits on the probe, probed in place: restarted at once (outside the restart policy), the fallback initialize goes through', async () => {
-    const log = mine(tmpFile('fixture.jsonl'));
+    const log = tmpFile('fixture.jsonl');
     // restart "never": the probe restart must not need the policy.
     const config = { ...LEASH, restart: { policy: 'never' } };
     const s = await v2Client('auto', server('exits-on-probe', log), { config, inPlace: true });
@@ -213,7 +206,7 @@ describe('§13 legacy servers in front of a probing v2 client (auto mode)', () =
   });
 
   it('§13 serverEra "legacy": the probe is answered at once and never reaches the server', async () => {
-    const log = mine(tmpFile('fixture.jsonl'));
+    const log = tmpFile('fixture.jsonl');
     const s = await v2Client('auto', server('ignores-probe', log), { config: { ...LEASH, serverEra: 'legacy' }, inPlace: true });
     try {
       expect(s.client.getProtocolEra()).toBe('legacy');

@@ -1,8 +1,7 @@
 // Drives a TraceWriter the way the shell will: frames read, outputs written and the core's events,
 // each at a core time, with a fake clock. Tests write the stories the core would tell.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallId, CoreEvent } from '../../src/core/events.js';
 import type { MessageFrame } from '../../src/core/frame.js';
@@ -10,6 +9,7 @@ import { peek, type JsonObject, type ProgressToken, type RequestId } from '../..
 import type { Side } from '../../src/core/outputs.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { TraceWriter } from '../../src/trace/writer.js';
+import { tmpDir } from '../helpers/procs.js';
 
 /** The core's clock when the trace starts. */
 export const T0 = 1000;
@@ -23,7 +23,7 @@ export function frameOf(msg: JsonObject): MessageFrame {
 }
 
 export function tapScript(opts: { payloads?: boolean; path?: string; command?: string } = {}) {
-  const path = opts.path ?? join(mkdtempSync(join(tmpdir(), 'leash-trace-')), 'trace.jsonl');
+  const path = opts.path ?? join(tmpDir('leash-trace-'), 'trace.jsonl');
   let now = T0;
   const w = new TraceWriter(path, { payloads: opts.payloads ?? false, command: opts.command ?? 'node', clock: () => now });
   return {

@@ -4,13 +4,13 @@
 // The call lines (call-opened ... call-ended, heartbeat, late-answer) come from the core's events
 // (src/core/events.ts): these tests pass once the shell hands the core's events to the Tap.
 
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyze, parseTrace } from '../../src/report/analyze.js';
 import type { EventRecord, FrameRecord, TraceRecord } from '../../src/trace/format.js';
 import { cleanupProcesses, isMethod, startRawProxy } from '../helpers/proxy.js';
+import { tmpDir } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
@@ -35,7 +35,7 @@ async function traceLine(path: string, match: (r: TraceRecord) => boolean, what:
 const isEventLine = (r: TraceRecord): r is EventRecord => r.kind === 'event';
 
 async function session(extraArgs: string[] = [], o: { cancel?: boolean } = {}): Promise<{ path: string; records: TraceRecord[]; text: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leash-trace-e2e-'));
+  const dir = tmpDir('leash-trace-e2e-');
   const path = join(dir, 'trace.jsonl');
   const p = startRawProxy({ leashArgs: ['--trace', path, '--tool-timeout', 'sleep=400ms', '--heartbeat', '150ms', '--log-level', 'warn', ...extraArgs] });
   await p.initialize();
@@ -145,7 +145,7 @@ describe('--trace', () => {
   });
 
   it('traces a long answer by its size, without its content', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leash-trace-e2e-'));
+    const dir = tmpDir('leash-trace-e2e-');
     const path = join(dir, 'trace.jsonl');
     const p = startRawProxy({ leashArgs: ['--trace', path, '--log-level', 'warn'] });
     await p.initialize();

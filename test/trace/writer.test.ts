@@ -2,8 +2,7 @@
 // written, the core's events), with a fake clock, and the JSONL that comes out. The writer
 // formats; each case checks that a line says what the Tap was told and nothing it was not.
 
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MessageFrame } from '../../src/core/frame.js';
@@ -11,6 +10,7 @@ import type { JsonObject } from '../../src/core/message.js';
 import type { EventRecord, FrameRecord, TraceRecord } from '../../src/trace/format.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { frameOf, note, queuedTimeoutStory, req, res, T0, tapScript, taskStory } from './tap-script.js';
+import { tmpDir } from '../helpers/procs.js';
 
 const frames = (rs: TraceRecord[]) => rs.filter((r): r is FrameRecord => r.kind !== 'event');
 const events = (rs: TraceRecord[], name?: string) => rs.filter((r): r is EventRecord => r.kind === 'event' && (name === undefined || r.event === name));
@@ -200,7 +200,7 @@ describe('trace writer', () => {
     await s.records();
     expect(statSync(s.path).mode & 0o777).toBe(0o600);
 
-    const dir = mkdtempSync(join(tmpdir(), 'leash-trace-'));
+    const dir = tmpDir('leash-trace-');
     const path = join(dir, 'old.jsonl');
     writeFileSync(path, '');
     chmodSync(path, 0o644);
@@ -219,7 +219,7 @@ describe('trace writer', () => {
   });
 
   it('drops lines (and says so) rather than hold more than its limit in memory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leash-trace-'));
+    const dir = tmpDir('leash-trace-');
     const path = join(dir, 'small.jsonl');
     const w = new TraceWriter(path, { maxPendingBytes: 2000 });
     const big = frameOf(note('notifications/message', { level: 'info' }));
