@@ -23,6 +23,7 @@
  *   server-requests.ts    the child's requests to the client
  *   child-life.ts         restarts, replayed initialize, health, the shutdown ladder, the exit code
  *   era.ts                the protocol era of each end (2026-07-28 or older), the discover probe
+ *   startup.ts            what a call gets when the startup limit or the probe wait runs out
  *   task-bridge.ts        tasks on behalf of a task-less child
  *   unencodable.ts        answers for what the shell could not encode
  *   timers.ts             every kind of timer, in one table
@@ -37,15 +38,15 @@ import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
 import { ClientCalls } from './client-calls.js';
 import { DeadlineQueue } from './deadlines.js';
-import { DISCOVER, Eras, PROBE_WAIT_RULE, probeUnanswered } from './era.js';
+import { DISCOVER, Eras } from './era.js';
 import { ERR } from './errors.js';
-import { formatDuration } from '../policy/format-duration.js';
 import { wholeMessage, type Frame, type MessageFrame } from './frame.js';
 import { errorResponse, isObject, paramsOf, type JsonObject, type RequestId } from './message.js';
 import { Outbox } from './outbox.js';
 import type { Output } from './outputs.js';
 import { ProgressRelay } from './progress-relay.js';
 import { ServerRequests } from './server-requests.js';
+import { limitReached, startupFailed, type StartupDeps } from './startup.js';
 import { TaskBridge } from './task-bridge.js';
 import { childExitText } from './texts.js';
 import { earliest } from './timers.js';
@@ -96,7 +97,7 @@ export class Session {
     this.#eras = new Eras(policy.serverEra);
     this.#life = new ChildLife(this.#out, policy, this.#eras, {
       becameUp: (now) => this.#admission.runQueued(now),
-      startupFailed: (limitMs, now) => this.#startupFailed(limitMs, now),
+      startupFailed: (limitMs, now) => startupFailed(limitMs, now, this.#startupDeps()),
     });
     const illegal = (call: ClientCall, input: CallInput): void => this.#illegal(call, input);
     const out = this.#out;
@@ -301,38 +302,16 @@ export class Session {
   #wake(call: ClientCall, now: number): void {
     const hit = expired(call, now);
     if (hit) {
-      if (call.method === DISCOVER && call.rule.from[0] === PROBE_WAIT_RULE) return this.#probeUnanswered(call, hit.limitMs, now);
-      timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
-      // The child's first answer is its startup: without it, the child failed to start.
-      if (call.method === 'initialize' || (call.method === DISCOVER && !this.#life.answered)) {
-        this.#out.log('error', `the server did not answer ${call.method} in time; stopping it`, { timeoutMs: hit.limitMs });
-        this.#life.decideExit(1, 'startup timeout', now);
-      }
-      return;
+      if (call.method === 'initialize' || call.method === DISCOVER) return limitReached(call, hit.kind, hit.limitMs, now, this.#startupDeps());
+      return timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
     }
     this.#progress.wake(call, now);
     this.#admission.arm(call);
   }
 
-  // ── protocol eras (era.ts) ───────────────────────────────────────────────────────────────
-
-  /** The child left a probe unanswered past the probe wait: answer it as a legacy server would. */
-  #probeUnanswered(call: ClientCall, waitedMs: number, now: number): void {
-    this.#out.log('warn', 'the server did not answer the server/discover probe in time; answered it as a pre-2026 server would, so the client falls back to initialize', { waitedMs });
-    this.#eras.probeAnswered(call.key);
-    const ending = { outcome: 'timeout', by: 'leash', timeout: { kind: 'total', limitMs: waitedMs, cancelSentToServer: false } } as const;
-    this.#admission.close(call, 'timeout', ending, { msg: probeUnanswered(call.clientId, waitedMs) }, now);
-  }
-
-  /** The child answered nothing within the startup limit: every call gets -32001, then it is stopped. */
-  #startupFailed(limitMs: number, now: number): void {
-    const text = `Request timed out: the MCP server answered nothing within the startup limit of ${formatDuration(limitMs)}; mcp-leash stops it (raise "startupTimeout" if it starts slowly)`;
-    for (const call of this.#calls.all()) {
-      const data = { method: call.method, timeoutMs: limitMs, elapsedMs: Math.round(now - call.receivedAt), kind: 'total', startup: true };
-      const ending = { outcome: 'timeout', by: 'leash', timeout: { kind: 'total', limitMs, cancelSentToServer: false } } as const;
-      this.#admission.close(call, 'timeout', ending, { msg: errorResponse(call.clientId, ERR.timedOut, text, data) }, now);
-    }
-    this.#life.decideExit(1, 'startup timeout', now);
+  /** What startup.ts needs (built only when a startup limit ran out: rare). */
+  #startupDeps(): StartupDeps {
+    return { out: this.#out, calls: this.#calls, admission: this.#admission, cancellation: this.#cancel, life: this.#life, eras: this.#eras };
   }
 
   // ── mcp-leash's own bugs ─────────────────────────────────────────────────────────────────
