@@ -157,9 +157,8 @@ export class Eras {
    * implement, without arguments or side effects. Undefined while the era is not known.
    */
   healthRequest(id: string): JsonObject | undefined {
-    const era = this.#client === 'modern' ? 'modern' : this.#client === 'legacy' ? 'legacy' : undefined;
-    if (era === 'legacy') return { jsonrpc: '2.0', id, method: 'ping' };
-    if (era !== 'modern' || this.#version === undefined) return undefined;
+    if (this.#client === 'legacy') return { jsonrpc: '2.0', id, method: 'ping' };
+    if (this.#client !== 'modern' || this.#version === undefined) return undefined;
     return { jsonrpc: '2.0', id, method: DISCOVER, params: { _meta: { [META_PROTOCOL_VERSION]: this.#version, [META_CLIENT_CAPABILITIES]: {} } } };
   }
 }
