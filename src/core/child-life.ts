@@ -263,7 +263,7 @@ export class ChildLife {
       this.#probeRestartUsed = true;
       this.#restartAt = now;
       this.#move('probe-exit', 'down', now, { exit });
-      this.#out.log('warn', 'the server exited on the server/discover probe (a pre-2026 server); restarting it at once, outside the restart policy', {
+      this.#out.log('warn', 'the server exited on the server/discover probe (a pre-2026 server); restarting it at once, outside the restart policy (set "serverEra": "legacy" so that probes never reach it)', {
         exitCode: exit.code,
         signal: exit.signal,
       });

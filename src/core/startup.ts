@@ -42,7 +42,7 @@ export function limitReached(call: ClientCall, kind: TimeoutKind, limitMs: numbe
 
 /** The child left a probe unanswered past the probe wait: answer it as a legacy server would. */
 function answerProbe(call: ClientCall, waitedMs: number, now: number, d: StartupDeps): void {
-  d.out.log('warn', 'the server did not answer the server/discover probe in time; answered it as a pre-2026 server would, so the client falls back to initialize', { waitedMs });
+  d.out.log('warn', 'the server did not answer the server/discover probe in time; answered it as a pre-2026 server would, so the client falls back to initialize (set "serverEra": "legacy" to skip the wait, or "2026" if the server is a slow-starting 2026 one)', { waitedMs });
   d.eras.probeAnswered(call.key);
   d.admission.close(call, 'timeout', leashTimeout(waitedMs), { msg: probeUnanswered(call.clientId, waitedMs) }, now);
 }
