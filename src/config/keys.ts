@@ -156,9 +156,17 @@ export const CONFIG_KEYS: readonly Row[] = [
       'beats defaults, field by field. idleTimeout restarts on every progress from the server; totalTimeout never ' +
       'does. onTimeout "result": tools/call gets an isError result the model can read; "error": JSON-RPC -32001.',
   },
-  key('startupTimeout', 'startupTimeoutMs', duration, 'Time the server has to answer "initialize"; past it the client gets an error and the server is stopped.', {
-    help: 'time allowed for initialize',
+  key('startupTimeout', 'startupTimeoutMs', duration, 'Time the server has for its first answer ("initialize", or "server/discover" and the first request in MCP 2026-07-28); past it the client gets an error and the server is stopped.', {
+    help: 'time allowed for the first answer (initialize or server/discover)',
   }),
+  key(
+    'serverEra',
+    'serverEra',
+    oneOf(['auto', 'legacy', '2026']),
+    'The MCP era the server speaks, when you know it. "legacy" (2024-11-05 to 2025-11-25): a client\'s server/discover probe is answered at once and never reaches the server. ' +
+      '"2026" (2026-07-28): the probe waits for the server up to startupTimeout. "auto": learnt from the traffic; a probe the server leaves unanswered for 5s is answered as a legacy server would.',
+    { help: 'the server\'s MCP era, when known (see README)' },
+  ),
   key('progressInterval', 'progressIntervalMs', duration, 'Minimum time between two progress notifications forwarded for one request (a flooding server is throttled, newest state kept).', {
     help: 'minimum gap between forwarded progress notifications',
   }),
@@ -187,8 +195,8 @@ export const CONFIG_KEYS: readonly Row[] = [
     doc: 'Optional liveness pings.',
     help: 'ping the server; this many misses in a row = hung',
     keys: [
-      key('interval', 'healthCheck.intervalMs', duration, 'Send the server a ping of mcp-leash\'s own this often; "off" disables health checks.'),
-      key('misses', 'healthCheck.misses', positiveInt, 'Treat the server as hung after this many unanswered pings in a row.'),
+      key('interval', 'healthCheck.intervalMs', duration, 'Send the server a health check of mcp-leash\'s own this often (ping; in MCP 2026-07-28, where ping is gone, server/discover); "off" disables health checks.'),
+      key('misses', 'healthCheck.misses', positiveInt, 'Treat the server as hung after this many unanswered checks in a row.'),
     ],
   },
   {

@@ -84,10 +84,12 @@ interface CallCommon {
   readonly progress: ProgressState | undefined;
   /** Set when the call runs a task for the client (tasks "auto"); its answer goes to the task. */
   readonly taskId: string | undefined;
-  /** initialize and ping: never queued and never counted against maxConcurrency. */
+  /** initialize, server/discover and ping: never queued and never counted against maxConcurrency. */
   readonly unslotted: boolean;
   /** The request asked for a later page (params.cursor): its list result is partial. */
   readonly hadCursor: boolean;
+  /** The request carried the 2026 envelope: results mcp-leash writes for it need resultType (era.ts). */
+  readonly modern: boolean;
 }
 
 /** The fields that belong to a phase; a call has them all, with these types in each phase. */
@@ -135,6 +137,7 @@ export function newCall(c: NewCall, frame: MessageFrame): ClientCall {
     taskId: c.taskId,
     unslotted: c.unslotted,
     hadCursor: c.hadCursor,
+    modern: c.modern,
     phase: 'queued',
     frame,
     startedAt: undefined,

@@ -6,7 +6,8 @@
 //   c<key>  a client request (key = the id mcp-leash gave it on the child link);
 //   s<key>  a server-to-client request (key = the id mcp-leash gave it on the client link);
 //   l<n>    a client request mcp-leash answered itself, without the server (tasks/get, ...);
-//   r<n>    a client request refused at once because no server will answer it any more.
+//   r<n>    a client request answered at once without the server: none will answer any more, or
+//           the policy says it cannot (a server/discover probe with serverEra "legacy").
 // Every call gets exactly one 'call-opened' and exactly one 'call-ended'.
 //
 // Events cost an object each, so the core builds them only when asked to (SessionOptions.events).
@@ -73,7 +74,7 @@ export type CoreEvent =
   | { type: 'stray'; from: Side; what: 'answer' | 'progress' | 'cancel'; id: RequestId | null; at: number }
   /** The child's life moved on. */
   | { type: 'child'; phase: ChildPhase; at: number; reason?: string; exitCode?: number | null; signal?: string | null }
-  /** A restart was scheduled (attempt counts from 1). */
+  /** A restart was scheduled (attempt counts from 1; 0: a free restart after a probe killed a legacy child). */
   | { type: 'restart'; attempt: number; delayMs: number; at: number }
   /** A task (tasks "auto") changed status. */
   | { type: 'task'; taskId: string; status: string; call?: CallId; at: number }

@@ -1,7 +1,7 @@
 /*
  * The session: theory of operation.
  *
- * (About 330 lines: the wiring of the core's parts and the two routing switches. It decides
+ * (About 350 lines: the wiring of the core's parts and the two routing switches. It decides
  * nothing itself; splitting it further would only scatter the routing.)
  *
  * mcp-leash sits between one client and one child. Everything it promises (shared/CONTRACT.md)
@@ -22,6 +22,8 @@
  *   timeouts.ts           which limit a call hit and the answer it gets
  *   server-requests.ts    the child's requests to the client
  *   child-life.ts         restarts, replayed initialize, health, the shutdown ladder, the exit code
+ *   era.ts                the protocol era of each end (2026-07-28 or older), the discover probe
+ *   startup.ts            what a call gets when the startup limit or the probe wait runs out
  *   task-bridge.ts        tasks on behalf of a task-less child
  *   unencodable.ts        answers for what the shell could not encode
  *   timers.ts             every kind of timer, in one table
@@ -36,6 +38,7 @@ import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
 import { ClientCalls } from './client-calls.js';
 import { DeadlineQueue } from './deadlines.js';
+import { DISCOVER, Eras } from './era.js';
 import { ERR } from './errors.js';
 import { wholeMessage, type Frame, type MessageFrame } from './frame.js';
 import { errorResponse, isObject, paramsOf, type JsonObject, type RequestId } from './message.js';
@@ -43,6 +46,7 @@ import { Outbox } from './outbox.js';
 import type { Output } from './outputs.js';
 import { ProgressRelay } from './progress-relay.js';
 import { ServerRequests } from './server-requests.js';
+import { limitReached, startupFailed, type StartupDeps } from './startup.js';
 import { TaskBridge } from './task-bridge.js';
 import { childExitText } from './texts.js';
 import { earliest } from './timers.js';
@@ -73,6 +77,7 @@ export class Session {
   #timers = new DeadlineQueue<number>();
   #server: ServerRequests;
   #life: ChildLife;
+  #eras: Eras;
   #tasks: TaskBridge;
   #admission: Admission;
   #cancel: Cancellation;
@@ -89,7 +94,11 @@ export class Session {
     this.#resolve = opts.resolve ?? createResolver(policy);
     this.#calls = new ClientCalls(policy.maxConcurrency);
     this.#server = new ServerRequests(this.#out, this.#resolve);
-    this.#life = new ChildLife(this.#out, policy, (now) => this.#admission.runQueued(now));
+    this.#eras = new Eras(policy.serverEra);
+    this.#life = new ChildLife(this.#out, policy, this.#eras, {
+      becameUp: (now) => this.#admission.runQueued(now),
+      startupFailed: (limitMs, now) => startupFailed(limitMs, now, this.#startupDeps()),
+    });
     const illegal = (call: ClientCall, input: CallInput): void => this.#illegal(call, input);
     const out = this.#out;
     const calls = this.#calls;
@@ -113,7 +122,7 @@ export class Session {
     });
     this.#cancel = new Cancellation({ out, calls, admission: this.#admission, dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
-    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, refused: 0 };
+    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, refused: 0 };
   }
 
   get childState(): ChildState {
@@ -207,16 +216,22 @@ export class Session {
 
   #childResponse(frame: MessageFrame & { kind: 'response' }, now: number): void {
     const id = frame.id;
-    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
+    // Any answer, even a late one, shows the child has started (child-life.ts, first answer).
+    this.#life.childAnswered(call !== undefined && call.phase === 'running' && call.modern && !('error' in frame.msg), now);
+    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     if (!call || call.phase !== 'running') {
       const late = typeof id === 'number' && this.#calls.wasFinished(id);
+      if (typeof id === 'number' && this.#eras.lateProbeAnswer(id) && isObject(frame.msg.result)) {
+        this.#out.log('warn', 'the server answered server/discover after mcp-leash had answered the probe for it: it is a 2026-07-28 server that starts slowly; set "serverEra": "2026" in the mcp-leash config', { id });
+      }
       this.#out.log(late ? 'debug' : 'warn', 'child answered a request that is not in flight; dropped', { id });
       if (this.#out.events) {
         this.#out.event(late ? { type: 'late-answer', call: `c${id}`, from: 'child', afterMs: undefined, at: now } : { type: 'stray', from: 'child', what: 'answer', id, at: now });
       }
       return;
     }
+    this.#eras.childAnswered(call.method, frame.msg);
     this.#progress.flushBeforeAnswer(call, now);
     const answer = lookInto(call, frame, now, this.#life, this.#tasks);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
@@ -234,7 +249,9 @@ export class Session {
 
   handleChildExit(exit: ChildExit, now: number): void {
     this.#now = now;
-    const what = this.#life.exited(exit, now);
+    // A legacy child may exit on the client's server/discover probe: child-life.ts restarts it at once.
+    const onProbe = this.#calls.all().some((c) => c.phase === 'running' && this.#eras.diedOnProbe(c.method));
+    const what = this.#life.exited(exit, now, onProbe);
     if (what === 'ignore') return;
     const restarting = what === 'restart';
     const text = childExitText(exit.code, exit.signal, exit.stderrTail);
@@ -285,15 +302,16 @@ export class Session {
   #wake(call: ClientCall, now: number): void {
     const hit = expired(call, now);
     if (hit) {
-      timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
-      if (call.method === 'initialize') {
-        this.#out.log('error', 'the server did not answer initialize in time; stopping it', { timeoutMs: hit.limitMs });
-        this.#life.decideExit(1, 'startup timeout', now);
-      }
-      return;
+      if (call.method === 'initialize' || call.method === DISCOVER) return limitReached(call, hit.kind, hit.limitMs, now, this.#startupDeps());
+      return timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
     }
     this.#progress.wake(call, now);
     this.#admission.arm(call);
+  }
+
+  /** What startup.ts needs (built only when a startup limit ran out: rare). */
+  #startupDeps(): StartupDeps {
+    return { out: this.#out, calls: this.#calls, admission: this.#admission, cancellation: this.#cancel, life: this.#life, eras: this.#eras };
   }
 
   // ── mcp-leash's own bugs ─────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
 import type { Admission } from './admission.js';
 import { idleSince, type ClientCall } from './call-life.js';
 import type { Cancellation } from './cancellation.js';
+import { resultResponse } from './era.js';
 import { ERR } from './errors.js';
 import type { TimeoutKind } from './events.js';
 import { errorResponse, type JsonObject } from './message.js';
@@ -28,7 +29,7 @@ export function timeoutResponse(call: ClientCall, kind: TimeoutKind, limitMs: nu
   const queued = call.phase === 'queued';
   if (call.method === 'tools/call' && call.tool !== undefined && call.rule.onTimeout === 'result') {
     const text = queued ? queuedTimeoutText(call.tool, limitMs) : toolTimeoutText(call.tool, kind, limitMs, elapsedMs);
-    return { jsonrpc: '2.0', id: call.clientId, result: { content: [{ type: 'text', text }], isError: true } };
+    return resultResponse(call.clientId, { content: [{ type: 'text', text }], isError: true }, call.modern);
   }
   const data: JsonObject = { method: call.method, timeoutMs: limitMs, elapsedMs, kind };
   if (call.tool !== undefined) data.tool = call.tool;

@@ -12,7 +12,8 @@
 // | server-call   | ServerCalls    | receivedAt + the matching rule's totalTimeout                  |
 // | restart       | ChildLife      | the child died + backoff                                        |
 // | replay        | ChildLife      | replayed initialize sent + startupTimeout                       |
-// | health        | HealthCheck    | the next ping (a missed one counts when the next is due)       |
+// | health        | HealthCheck    | the next check, ping or 2026 discover (a miss counts when the next is due) |
+// | first-answer  | ChildLife      | a 2026 client's first request + startupTimeout, until any answer (a discover of ours is sent with it) |
 // | kill          | ChildLife      | SIGTERM sent to a hung child + termGrace, then SIGKILL          |
 // | ladder        | ChildLife      | the next rung of the shutdown ladder (stdin closed, SIGTERM)   |
 // | task-expiry   | TaskStore      | a finished task's ttl                                           |
@@ -22,7 +23,7 @@
 
 import { idleSince, type ClientCall } from './call-life.js';
 
-export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'kill' | 'ladder' | 'task-expiry';
+export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'first-answer' | 'kill' | 'ladder' | 'task-expiry';
 
 /** The earliest moment anything about this call may be due: timeouts, heartbeat, throttle flush. */
 export function wakeAt(call: ClientCall, progressIntervalMs: number): number {

@@ -106,7 +106,8 @@ export function createResolver(policy: Policy): Resolver {
       }
       if (used) out.from.push(c.name);
     }
-    if (method === 'initialize') {
+    // The child's first answer (initialize, or the server/discover probe of 2026) is its startup.
+    if (method === 'initialize' || method === 'server/discover') {
       out.totalTimeoutMs = policy.startupTimeoutMs;
       out.idleTimeoutMs = 0;
       out.onTimeout = 'error';

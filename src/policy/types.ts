@@ -57,13 +57,21 @@ export interface HealthCheckOptions {
   misses: number;
 }
 
+/**
+ * The era of the child's protocol, when the user knows it: `legacy` (2024-11-05 to 2025-11-25,
+ * opens with initialize), `2026` (2026-07-28, no initialize), or `auto` (learnt from traffic).
+ */
+export type ServerEra = 'auto' | 'legacy' | '2026';
+
 export interface Policy {
   /** Default rule values, applied to client requests that no rule names. */
   defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs'>>;
   /** Method and tool rules, in file order; flags come after the file. */
   rules: Rule[];
-  /** Timeout for `initialize` (the child's startup). */
+  /** Timeout for the child's first answer: `initialize`, or `server/discover` in 2026. */
   startupTimeoutMs: number;
+  /** The child's protocol era, when known; a probe (server/discover) is then answered at once. */
+  serverEra: ServerEra;
   /** Minimum time between two progress notifications forwarded for one request. */
   progressIntervalMs: number;
   /** Global bound on client requests in flight at the child; Infinity = unlimited. */
@@ -79,6 +87,7 @@ export const DEFAULT_POLICY: Policy = {
   defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
   rules: [],
   startupTimeoutMs: 60_000,
+  serverEra: 'auto',
   progressIntervalMs: 100,
   maxConcurrency: Infinity,
   maxMessageBytes: 64 * 1024 * 1024,

@@ -47,6 +47,7 @@ describe('a valid config file', () => {
         { tool: 'x', heartbeatMs: 2_500 },
       ],
       startupTimeoutMs: 60_000,
+      serverEra: 'auto',
       progressIntervalMs: 100,
       maxConcurrency: 8,
       maxMessageBytes: 67108864,
@@ -139,7 +140,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],

@@ -13,6 +13,7 @@ describe('policyToConfig (for --print-config)', () => {
       defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s' },
       rules: [],
       startupTimeout: '1m',
+      serverEra: 'auto',
       progressInterval: '100ms',
       maxConcurrency: 'off',
       maxMessageBytes: 67108864,
