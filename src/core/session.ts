@@ -32,7 +32,7 @@
 
 import type { Policy } from '../policy/types.js';
 import { createResolver, type Resolver } from '../policy/resolve.js';
-import { Admission, outcomeOf, type Answer } from './admission.js';
+import { Admission, outcomeOf } from './admission.js';
 import { IllegalTransition, type CallInput, type ClientCall } from './call-life.js';
 import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
@@ -234,9 +234,10 @@ export class Session {
     this.#eras.childAnswered(call.method, frame.msg);
     this.#progress.flushBeforeAnswer(call, now);
     const answer = lookInto(call, frame, now, this.#life, this.#tasks);
+    if (answer === frame) return this.#admission.answeredByChild(call, frame, now);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
-    const outcome = this.#out.events ? outcomeOf('msg' in answer ? answer.msg : frame.msg, call.method) : 'ok';
-    this.#admission.close(call, 'answer', { outcome, by: 'server' }, answer, now);
+    const msg = answer as JsonObject; // not the frame: that case returned above
+    this.#admission.close(call, 'answer', { outcome: this.#out.events ? outcomeOf(msg, call.method) : 'ok', by: 'server' }, { msg }, now);
   }
 
   // ── the child's life and the run's end ────────────────────────────────────────────────────
@@ -331,8 +332,8 @@ export class Session {
  * Most answers pass as they came. The initialize and tools/list answers are looked into (restarts
  * replay and compare them, tasks "auto" adds to them), and those may change on the way.
  */
-function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge): NonNullable<Answer> | Error {
-  if (call.method !== 'initialize' && call.method !== 'tools/list') return { frame };
+function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge): MessageFrame | JsonObject | Error {
+  if (call.method !== 'initialize' && call.method !== 'tools/list') return frame;
   const msg = wholeMessage(frame);
   if (msg instanceof Error) return msg;
   let changed = msg;
@@ -344,6 +345,6 @@ function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, 
     changed = tasks.markTools(msg);
   }
   // A long answer's bytes lack nothing, but its `msg` lacked the result: send what was parsed.
-  return changed !== msg || frame.partial ? { msg: changed } : { frame };
+  return changed !== msg || frame.partial ? changed : frame;
 }
 

@@ -31,8 +31,9 @@ export function decodeLine(bytes: Buffer, fromChild = false, start = 0, end = by
   if (!isObject(value)) return peek(value, fromChild);
   // Whether the text says what the core gets: peek() may add "jsonrpc" (a repair).
   const raw = new TextLine(text, size, value, value.jsonrpc !== '2.0');
-  const frame: Exclude<Frame, { kind: 'unparsable' }> = peek(value, fromChild);
-  frame.raw = raw;
+  const frame = peek(value, fromChild, raw);
+  // Invalid messages are rare: their raw is added afterwards (the core reads raw.bytes of any frame).
+  if (frame.kind === 'invalid') (frame as Extract<Frame, { kind: 'invalid' }>).raw = raw;
   return frame;
 }
 
