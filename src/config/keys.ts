@@ -17,7 +17,7 @@
 
 import { DEFAULT_POLICY, type Rule } from '../policy/types.js';
 import { show } from './duration.js';
-import { concurrency, count, duration, glob, oneOf, path, positiveInt, string, type Kind } from './kinds.js';
+import { concurrency, count, duration, glob, globs, oneOf, path, positiveInt, string, type Kind } from './kinds.js';
 import { LOG_LEVELS, type LogLevel } from './log-levels.js';
 import { getAt, type PolicyAt, type PolicyLeaf } from './policy-path.js';
 
@@ -202,6 +202,30 @@ export const CONFIG_KEYS: readonly Row[] = [
     ],
   },
   key('tasks', 'tasks', oneOf(['off', 'auto']), 'Task-augmented requests (MCP 2025-11-25).', { help: 'task-augmented requests' }),
+  {
+    type: 'group',
+    name: 'tools',
+    doc: 'Which tools the client sees and may call. A hidden tool is left out of every tools/list answer, and a call to it is answered with an isError result without reaching the server.',
+    help: 'names and globs of tools to show and hide; deny wins',
+    keys: [
+      key('allow', 'tools.allow', globs, 'Only tools matching one of these names or globs are shown (["*"]: all).'),
+      key('deny', 'tools.deny', globs, 'Tools matching one of these names or globs are hidden, even when "allow" matches them.'),
+    ],
+  },
+  {
+    type: 'group',
+    name: 'prompts',
+    doc: 'Prompts the client does not see: left out of prompts/list, and prompts/get of one is refused without reaching the server.',
+    help: 'names and globs of prompts to hide',
+    keys: [key('deny', 'prompts.deny', globs, 'Prompts matching one of these names or globs are hidden.')],
+  },
+  {
+    type: 'group',
+    name: 'resources',
+    doc: 'Resources the client does not see: left out of resources/list, and resources/read of one is refused without reaching the server.',
+    help: 'URIs and globs of resources to hide',
+    keys: [key('deny', 'resources.deny', globs, 'Resources whose URI matches one of these URIs or globs are hidden ("file:///secrets/*").')],
+  },
   setting('logLevel', oneOf(LOG_LEVELS), 'Log level (logs go to stderr, or to logFile).', { help: 'as --log-level', flag: '--log-level', default: 'info' }),
   setting('logFile', path, 'Write logs here instead of stderr. Relative to this file\'s directory.', {
     help: 'as --log-file; relative to the config file\'s directory',
@@ -216,7 +240,12 @@ export const CONFIG_KEYS: readonly Row[] = [
 /** A key's default in the file's own vocabulary ("10s", "off"), or undefined when it has none. */
 export function defaultOf(row: KeyRow): string | undefined {
   const { lands } = row;
-  if ('policy' in lands) return String(row.kind.write(getAt(DEFAULT_POLICY, lands.policy)));
+  if ('policy' in lands) {
+    const value = row.kind.write(getAt(DEFAULT_POLICY, lands.policy));
+    // A list (tools.deny) is written as its entries, or "none" when empty.
+    if (Array.isArray(value)) return value.length > 0 ? value.map(String).join(', ') : 'none';
+    return String(value);
+  }
   if ('setting' in lands) return lands.default;
   return undefined;
 }

@@ -35,6 +35,8 @@ export type Kind<T> = KindBase<T> &
     | { type: 'path' }
     /** A name or a glob of * and ?. */
     | { type: 'glob' }
+    /** A list of names or globs of * and ? (tools.allow, tools.deny, ...). */
+    | { type: 'globs' }
   );
 
 /** Like z.int(): a safe integer. -0 is refused because it survives zod as -0, a value no one means. */
@@ -85,4 +87,25 @@ export const glob: Kind<string> = {
   type: 'glob',
   read: (value) => (typeof value === 'string' && globError(value) === undefined ? value : DOUBT),
   write: same,
+};
+
+/** A plain JSON array (JSON.parse makes only these; anything else is zod's business). */
+function isPlainArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+}
+
+export const globs: Kind<string[]> = {
+  type: 'globs',
+  read(value) {
+    if (!isPlainArray(value)) return DOUBT;
+    const out: string[] = [];
+    // A sparse array's holes read as undefined, which glob.read refuses: zod decides then.
+    for (let i = 0; i < value.length; i++) {
+      const g = glob.read(value[i]);
+      if (g === DOUBT) return DOUBT;
+      out.push(g);
+    }
+    return out;
+  },
+  write: (list) => [...list],
 };

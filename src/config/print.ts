@@ -2,6 +2,7 @@
 // the config file's own vocabulary, so that what is printed can be pasted into a config file.
 
 import { createResolver } from '../policy/resolve.js';
+import { createVisibility } from '../policy/visibility.js';
 import type { Policy, Rule } from '../policy/types.js';
 import { formatDuration } from './duration.js';
 import { CONFIG_KEYS, RULE_KEYS, type FileSettings, type KeyRow } from './keys.js';
@@ -40,8 +41,10 @@ export function policyToConfig(policy: Policy, settings: PrintSettings = {}): Re
 export function explainTool(policy: Policy, tool: string): string {
   const r = createResolver(policy)('tools/call', tool, 'client');
   const f = formatDuration;
+  const hidden = createVisibility(policy).hiddenBy('tool', tool);
   const lines = [
     `tool "${tool}":`,
+    `  visible:      ${hidden === undefined ? 'yes' : `no, hidden by ${hidden}: left out of tools/list, and calls to it are refused`}`,
     `  totalTimeout: ${f(r.totalTimeoutMs)}`,
     `  idleTimeout:  ${f(r.idleTimeoutMs)}`,
     `  onTimeout:    ${r.onTimeout}`,

@@ -57,6 +57,8 @@ function zodOf(kind: Kind<unknown>, doc: string): z.ZodType {
       return duration(doc);
     case 'glob':
       return glob(doc);
+    case 'globs':
+      return z.array(glob('A name, or a glob with * and ?.')).describe(doc);
     case 'enum':
       // z.enum wants a non-empty tuple; every enum row of the table lists its values.
       return z.enum(kind.values as [string, ...string[]]).describe(doc);

@@ -9,6 +9,7 @@ import type { ChildLife } from './child-life.js';
 import type { ClientCalls } from './client-calls.js';
 import { ERR } from './errors.js';
 import type { MessageFrame } from './frame.js';
+import type { GuardRails } from './guard-rails.js';
 import { errorResponse, paramsOf, progressTokenOf, type JsonObject, type RequestId } from './message.js';
 import type { Outbox } from './outbox.js';
 import { newProgress } from './progress.js';
@@ -21,6 +22,8 @@ export interface ClientRequestDeps {
   life: ChildLife;
   tasks: TaskBridge;
   admission: Admission;
+  /** Hidden tools, prompts and resources are refused before they become calls. */
+  guard: GuardRails;
   /** Requests refused at once so far, to number them for events (`r<n>`). */
   refused: number;
 }
@@ -31,6 +34,7 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
   if (d.tasks.owns(method)) return d.tasks.handle(id, method, params, now);
   if (d.life.refusing) return refuse(id, method, now, d);
   const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+  if (d.guard.refuses(frame, tool, params, now)) return;
   if (method === 'initialize') d.life.initializeSent(frame.msg);
   const task = tool !== undefined && d.tasks.wants(params) ? d.tasks.create(id, params!, now) : null;
   if (task === undefined) return; // too many tasks: already answered

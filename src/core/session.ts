@@ -50,6 +50,7 @@ import { expired, timeOut } from './timeouts.js';
 import { refusal } from './refusals.js';
 import { unencodable } from './unencodable.js';
 import { clientRequest, type ClientRequestDeps } from './client-requests.js';
+import { GuardRails } from './guard-rails.js';
 
 export { ERR, type ChildExit, type ChildState, type Frame };
 
@@ -79,6 +80,7 @@ export class Session {
   #progress: ProgressRelay;
   #strict: boolean;
   #requestDeps: ClientRequestDeps;
+  #guard: GuardRails;
   /** Time of the input being handled, for the illegal-transition hook. */
   #now = 0;
 
@@ -113,7 +115,8 @@ export class Session {
     });
     this.#cancel = new Cancellation({ out, calls, admission: this.#admission, dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
-    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, refused: 0 };
+    this.#guard = new GuardRails(policy, out);
+    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, guard: this.#guard, refused: 0 };
   }
 
   get childState(): ChildState {
@@ -218,7 +221,7 @@ export class Session {
       return;
     }
     this.#progress.flushBeforeAnswer(call, now);
-    const answer = lookInto(call, frame, now, this.#life, this.#tasks);
+    const answer = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
     const outcome = this.#out.events ? outcomeOf('msg' in answer ? answer.msg : frame.msg, call.method) : 'ok';
     this.#admission.close(call, 'answer', { outcome, by: 'server' }, answer, now);
@@ -311,10 +314,11 @@ export class Session {
 
 /**
  * Most answers pass as they came. The initialize and tools/list answers are looked into (restarts
- * replay and compare them, tasks "auto" adds to them), and those may change on the way.
+ * replay and compare them, tasks "auto" adds to them, the guard rails hide tools), and those may
+ * change on the way; so may prompts/list and resources/list answers when some are hidden.
  */
-function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge): NonNullable<Answer> | Error {
-  if (call.method !== 'initialize' && call.method !== 'tools/list') return { frame };
+function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, guard: GuardRails): NonNullable<Answer> | Error {
+  if (call.method !== 'initialize' && call.method !== 'tools/list' && !guard.filters(call.method)) return { frame };
   const msg = wholeMessage(frame);
   if (msg instanceof Error) return msg;
   let changed = msg;
@@ -323,8 +327,8 @@ function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, 
     changed = tasks.offer(msg, msg.result);
   } else if (call.method === 'tools/list') {
     life.rememberTools(call, msg);
-    changed = tasks.markTools(msg);
-  }
+    changed = tasks.markTools(guard.filterList(call.id, call.method, msg, now));
+  } else changed = guard.filterList(call.id, call.method, msg, now);
   // A long answer's bytes lack nothing, but its `msg` lacked the result: send what was parsed.
   return changed !== msg || frame.partial ? { msg: changed } : { frame };
 }

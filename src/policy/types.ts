@@ -73,6 +73,12 @@ export interface Policy {
   healthCheck: HealthCheckOptions;
   shutdown: { stdinGraceMs: number; termGraceMs: number };
   tasks: 'off' | 'auto';
+  /** Which tools the client may see and call (names and globs); deny wins over allow. */
+  tools: { allow: string[]; deny: string[] };
+  /** Prompts hidden from prompts/list and refused in prompts/get (names and globs). */
+  prompts: { deny: string[] };
+  /** Resources hidden from resources/list and refused in resources/read (URIs and globs). */
+  resources: { deny: string[] };
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -93,4 +99,7 @@ export const DEFAULT_POLICY: Policy = {
   healthCheck: { intervalMs: 0, misses: 3 },
   shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
   tasks: 'off',
+  tools: { allow: ['*'], deny: [] },
+  prompts: { deny: [] },
+  resources: { deny: [] },
 };

@@ -89,6 +89,7 @@ export type EventName =
   | 'child'
   | 'restart'
   | 'task'
+  | 'guard'
   | 'exit'
   /** The disk could not keep up: `lines` lines were left out since the previous such note. */
   | 'dropped'
@@ -132,8 +133,20 @@ export interface EventRecord {
   queued?: boolean;
   /** late-answer: how long after the call ended. */
   afterMs?: number;
-  /** stray. */
-  what?: 'answer' | 'progress' | 'cancel';
+  /** stray: what arrived; guard: what kind of thing was hidden or refused. */
+  what?: 'answer' | 'progress' | 'cancel' | 'tool' | 'prompt' | 'resource';
+  /** guard: what the guard rails did (refused, hidden, truncated, spilled, too-large). */
+  action?: 'refused' | 'hidden' | 'truncated' | 'spilled' | 'too-large';
+  /** guard: the hidden tool, prompt or resource; `names` for a list answer that lost several. */
+  name?: string;
+  names?: string[];
+  /** guard: the policy entry that hid it (`tools.deny["x"]`). */
+  rule?: string;
+  /** guard: the answer's size from the server, the budget (maxResultBytes), what the client got, the spill file. */
+  bytes?: number;
+  limit?: number;
+  keptBytes?: number;
+  path?: string;
   /** child, exit. */
   reason?: string;
   exitCode?: number | null;

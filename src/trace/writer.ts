@@ -211,6 +211,18 @@ export class TraceWriter implements Tap {
         r.taskId = e.taskId;
         r.status = e.status;
         break;
+      case 'guard':
+        r.call = e.call;
+        r.action = e.action;
+        if (e.what !== undefined) r.what = e.what;
+        if (e.name !== undefined) r.name = e.name;
+        if (e.names !== undefined) r.names = e.names;
+        if (e.rule !== undefined) r.rule = e.rule;
+        if (e.bytes !== undefined) r.bytes = e.bytes;
+        if (e.limit !== undefined) r.limit = e.limit;
+        if (e.keptBytes !== undefined) r.keptBytes = e.keptBytes;
+        if (e.path !== undefined) r.path = e.path;
+        break;
       case 'exit':
         r.code = e.code;
         r.reason = e.reason;

@@ -54,6 +54,9 @@ describe('a valid config file', () => {
       healthCheck: { intervalMs: 30_000, misses: 3 },
       shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
       tasks: 'off',
+      tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
+      prompts: { deny: ['internal_*'] },
+      resources: { deny: ['file:///secrets/*'] },
     });
     expect(settings.logLevel).toBe('debug');
     // Relative paths in the file are relative to the file, not to the working directory.
@@ -129,7 +132,8 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     // unknown keys, with the likely intended key
     [{ timout: '5s' }, 'unknown key "timout" at top level; timeouts go under "defaults" (e.g. "defaults": {"totalTimeout": "30s"}) or in a rule in "rules"'],
     [{ idleTimeout: '5s' }, 'unknown key "idleTimeout" at top level; timeouts go under "defaults" (e.g. "defaults": {"idleTimeout": "30s"}) or in a rule in "rules"'],
-    [{ tools: [] }, 'unknown key "tools" at top level; did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?'],
+    [{ tools: [] }, 'tools: expected an object, got an array'],
+    [{ tool: 'x' }, 'unknown key "tool" at top level; did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?'],
     [{ startuptimeout: '5s' }, 'unknown key "startuptimeout" at top level; did you mean "startupTimeout"?'],
     [{ rules: [{ tol: 'a' }] }, 'rules[0]: unknown key "tol"; did you mean "tool"?'],
     [{ rules: [{ tool: 'a' }, { tool: 'b', totalTimout: '1s' }] }, 'rules[1]: unknown key "totalTimout"; did you mean "totalTimeout"?'],
@@ -139,7 +143,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "tools", "prompts", "resources", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],

@@ -20,6 +20,9 @@ describe('policyToConfig (for --print-config)', () => {
       healthCheck: { interval: 'off', misses: 3 },
       shutdown: { stdinGrace: '2s', termGrace: '2s' },
       tasks: 'off',
+      tools: { allow: ['*'], deny: [] },
+      prompts: { deny: [] },
+      resources: { deny: [] },
     });
   });
 
@@ -43,6 +46,7 @@ describe('explainTool (for --explain-tool)', () => {
     expect(explainTool(policy, 'index_repo')).toBe(
       [
         'tool "index_repo":',
+        '  visible:      yes',
         '  totalTimeout: 30m',
         '  idleTimeout:  2m',
         '  onTimeout:    result',
@@ -68,5 +72,12 @@ describe('explainTool (for --explain-tool)', () => {
   it('falls back on the defaults for a tool no rule names', () => {
     expect(explainTool(policy, 'echo')).toContain('  totalTimeout: 2m\n');
     expect(explainTool(policy, 'echo')).toContain('  from: defaults\n');
+  });
+
+  it('says whether a tool is hidden, and by which entry (tools.allow / tools.deny, deny wins)', () => {
+    const hiding = { ...policy, tools: { allow: ['read_*'], deny: ['read_secret*'] } };
+    expect(explainTool(hiding, 'read_file')).toContain('  visible:      yes\n');
+    expect(explainTool(hiding, 'read_secrets')).toContain('  visible:      no, hidden by tools.deny["read_secret*"]');
+    expect(explainTool(hiding, 'shell')).toContain('  visible:      no, hidden by tools.allow (no entry matches it)');
   });
 });
