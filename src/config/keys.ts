@@ -17,7 +17,7 @@
 
 import { DEFAULT_POLICY, type Rule } from '../policy/types.js';
 import { show } from './duration.js';
-import { concurrency, count, duration, glob, globs, oneOf, path, positiveInt, string, type Kind } from './kinds.js';
+import { concurrency, count, duration, glob, globs, names, oneOf, path, positiveInt, string, type Kind } from './kinds.js';
 import { LOG_LEVELS, type LogLevel } from './log-levels.js';
 import { getAt, type PolicyAt, type PolicyLeaf } from './policy-path.js';
 
@@ -226,6 +226,13 @@ export const CONFIG_KEYS: readonly Row[] = [
     help: 'URIs and globs of resources to hide',
     keys: [key('deny', 'resources.deny', globs, 'Resources whose URI matches one of these URIs or globs are hidden ("file:///secrets/*").')],
   },
+  key(
+    'redactKeys',
+    'redactKeys',
+    names,
+    'More key names whose values are replaced by "[redacted]" in traces with payloads and in logs, on top of password, passwd, secret, token, api_key, apikey, authorization, cookie, private_key (case and separators ignored; a key ending in one matches).',
+    { help: 'more secret key names to redact from traces and logs' },
+  ),
   setting('logLevel', oneOf(LOG_LEVELS), 'Log level (logs go to stderr, or to logFile).', { help: 'as --log-level', flag: '--log-level', default: 'info' }),
   setting('logFile', path, 'Write logs here instead of stderr. Relative to this file\'s directory.', {
     help: 'as --log-file; relative to the config file\'s directory',

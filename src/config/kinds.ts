@@ -37,6 +37,8 @@ export type Kind<T> = KindBase<T> &
     | { type: 'glob' }
     /** A list of names or globs of * and ? (tools.allow, tools.deny, ...). */
     | { type: 'globs' }
+    /** A list of non-empty strings (redactKeys). */
+    | { type: 'names' }
   );
 
 /** Like z.int(): a safe integer. -0 is refused because it survives zod as -0, a value no one means. */
@@ -104,6 +106,21 @@ export const globs: Kind<string[]> = {
       const g = glob.read(value[i]);
       if (g === DOUBT) return DOUBT;
       out.push(g);
+    }
+    return out;
+  },
+  write: (list) => [...list],
+};
+
+export const names: Kind<string[]> = {
+  type: 'names',
+  read(value) {
+    if (!isPlainArray(value)) return DOUBT;
+    const out: string[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const v = path.read(value[i]); // a non-empty string, as a path is
+      if (v === DOUBT) return DOUBT;
+      out.push(v);
     }
     return out;
   },

@@ -57,6 +57,8 @@ function zodOf(kind: Kind<unknown>, doc: string): z.ZodType {
       return duration(doc);
     case 'glob':
       return glob(doc);
+    case 'names':
+      return z.array(z.string().min(1, { error: 'expected a non-empty name' })).describe(doc);
     case 'globs':
       return z.array(glob('A name, or a glob with * and ?.')).describe(doc);
     case 'enum':

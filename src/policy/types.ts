@@ -79,6 +79,11 @@ export interface Policy {
   prompts: { deny: string[] };
   /** Resources hidden from resources/list and refused in resources/read (URIs and globs). */
   resources: { deny: string[] };
+  /**
+   * Key names whose values are redacted from what mcp-leash writes for people (traces with
+   * payloads, logs), on top of the built-in ones (src/trace/redact.ts). Not read by the core.
+   */
+  redactKeys: string[];
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -102,4 +107,5 @@ export const DEFAULT_POLICY: Policy = {
   tools: { allow: ['*'], deny: [] },
   prompts: { deny: [] },
   resources: { deny: [] },
+  redactKeys: [],
 };
