@@ -17,7 +17,7 @@
 
 import { DEFAULT_POLICY, type Rule } from '../policy/types.js';
 import { show } from './duration.js';
-import { concurrency, count, duration, glob, globs, names, oneOf, path, positiveInt, string, type Kind } from './kinds.js';
+import { concurrency, count, duration, glob, globs, names, oneOf, path, positiveInt, size, string, type Kind } from './kinds.js';
 import { LOG_LEVELS, type LogLevel } from './log-levels.js';
 import { getAt, type PolicyAt, type PolicyLeaf } from './policy-path.js';
 
@@ -94,6 +94,12 @@ const ON_TIMEOUT_DOC =
 const IDLE_DOC = 'Cancel the request when the server sends no progress for it for this long (restarted by every progress notification).';
 const TOTAL_DOC = 'Hard cap on the whole request, from the moment mcp-leash received it (time queued included); never extended.';
 const HEARTBEAT_DOC = 'While a request with a progress token waits, the client hears about it at least this often.';
+const MAX_RESULT_DOC =
+  'Largest tools/call answer passed on as it came, measured on the wire; a larger one is handled as onLargeResult says. 0 or "off": no limit.';
+const onLargeResult = oneOf(['truncate', 'error']);
+const ON_LARGE_DOC =
+  'What a tools/call answer over maxResultBytes becomes. "truncate": the beginning of its text, within the limit, and a note the model can act on. ' +
+  '"error": an isError result saying how large it was and what the limit is.';
 
 /** The keys of one rule, landing on the Rule's fields. */
 export const RULE_KEYS: readonly KeyRow[] = [
@@ -104,6 +110,8 @@ export const RULE_KEYS: readonly KeyRow[] = [
   ruleKey('onTimeout', 'onTimeout', onTimeout, ON_TIMEOUT_DOC),
   ruleKey('heartbeat', 'heartbeatMs', duration, HEARTBEAT_DOC),
   ruleKey('maxConcurrency', 'maxConcurrency', positiveInt, 'At most this many calls of the matching tools at once (only on a rule with "tool"); the top-level maxConcurrency still applies.'),
+  ruleKey('maxResultBytes', 'maxResultBytes', size, MAX_RESULT_DOC),
+  ruleKey('onLargeResult', 'onLargeResult', onLargeResult, ON_LARGE_DOC),
 ];
 
 export const RULE_DOC =
@@ -145,6 +153,8 @@ export const CONFIG_KEYS: readonly Row[] = [
       key('totalTimeout', 'defaults.totalTimeoutMs', duration, TOTAL_DOC, { flag: '--timeout' }),
       key('onTimeout', 'defaults.onTimeout', onTimeout, ON_TIMEOUT_DOC),
       key('heartbeat', 'defaults.heartbeatMs', duration, HEARTBEAT_DOC, { flag: '--heartbeat' }),
+      key('maxResultBytes', 'defaults.maxResultBytes', size, MAX_RESULT_DOC),
+      key('onLargeResult', 'defaults.onLargeResult', onLargeResult, ON_LARGE_DOC),
     ],
   },
   {

@@ -10,6 +10,7 @@
 
 import { globError } from '../policy/glob.js';
 import { DURATION_PATTERN, durationProblem, formatDuration, parseDuration } from './duration.js';
+import { parseSize, writeSize } from '../policy/size.js';
 
 /** What `read` returns when it is not sure; a constant, so doubting costs no stack. */
 export const DOUBT: unique symbol = Symbol('doubt');
@@ -39,6 +40,8 @@ export type Kind<T> = KindBase<T> &
     | { type: 'globs' }
     /** A list of non-empty strings (redactKeys). */
     | { type: 'names' }
+    /** A size in bytes ("200kB", 2000000), 0 or "off" for none. */
+    | { type: 'size' }
   );
 
 /** Like z.int(): a safe integer. -0 is refused because it survives zod as -0, a value no one means. */
@@ -125,4 +128,14 @@ export const names: Kind<string[]> = {
     return out;
   },
   write: (list) => [...list],
+};
+
+export const size: Kind<number> = {
+  type: 'size',
+  read: (value) => {
+    // -0 is zod's business (it would keep it as -0).
+    if (Object.is(value, -0)) return DOUBT;
+    return parseSize(value) ?? DOUBT;
+  },
+  write: writeSize,
 };

@@ -3,6 +3,7 @@
 
 import { createResolver } from '../policy/resolve.js';
 import { createVisibility } from '../policy/visibility.js';
+import { writeSize } from '../policy/size.js';
 import type { Policy, Rule } from '../policy/types.js';
 import { formatDuration } from './duration.js';
 import { CONFIG_KEYS, RULE_KEYS, type FileSettings, type KeyRow } from './keys.js';
@@ -49,6 +50,7 @@ export function explainTool(policy: Policy, tool: string): string {
     `  idleTimeout:  ${f(r.idleTimeoutMs)}`,
     `  onTimeout:    ${r.onTimeout}`,
     `  heartbeat:    ${f(r.heartbeatMs)}`,
+    `  maxResultBytes: ${r.maxResultBytes > 0 ? `${writeSize(r.maxResultBytes)}, onLargeResult ${r.onLargeResult}` : 'off'}`,
     `  maxConcurrency: ${r.limit !== undefined ? `${r.limit} for this rule, ` : ''}${Number.isFinite(policy.maxConcurrency) ? policy.maxConcurrency : 'unlimited'} overall`,
     `  from: ${r.from.join(', ')}`,
   ];

@@ -51,6 +51,7 @@ import { refusal } from './refusals.js';
 import { unencodable } from './unencodable.js';
 import { clientRequest, type ClientRequestDeps } from './client-requests.js';
 import { GuardRails } from './guard-rails.js';
+import { applyBudget } from './result-budget.js';
 
 export { ERR, type ChildExit, type ChildState, type Frame };
 
@@ -221,7 +222,9 @@ export class Session {
       return;
     }
     this.#progress.flushBeforeAnswer(call, now);
-    const answer = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard);
+    let answer = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard);
+    // The result budget (result-budget.ts): one comparison for an answer within it.
+    if (call.rule.maxResultBytes > 0 && call.method === 'tools/call' && !(answer instanceof Error)) answer = applyBudget(call, answer, now, this.#out);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
     const outcome = this.#out.events ? outcomeOf('msg' in answer ? answer.msg : frame.msg, call.method) : 'ok';
     this.#admission.close(call, 'answer', { outcome, by: 'server' }, answer, now);

@@ -3,6 +3,9 @@
 
 export type OnTimeout = 'result' | 'error';
 
+/** What a tools/call answer over maxResultBytes becomes (src/core/result-budget.ts). */
+export type OnLargeResult = 'truncate' | 'error';
+
 /** One rule of the timeout policy. Unset fields fall through to a less specific rule. */
 export interface Rule {
   /** Tool name, exact or glob (`*`, `?`), for `tools/call`. */
@@ -17,6 +20,9 @@ export interface Rule {
   heartbeatMs?: number;
   /** Per-rule concurrency limit (tools only); the global limit still applies. */
   maxConcurrency?: number;
+  /** Largest tools/call answer passed on as it came, in bytes on the wire; 0 = no limit. */
+  maxResultBytes?: number;
+  onLargeResult?: OnLargeResult;
   /**
    * The flag that made the rule ("--tool-timeout"), for --explain-tool; absent for a rule from
    * the config file, which is named by its index in the file instead.
@@ -30,6 +36,8 @@ export interface ResolvedRule {
   totalTimeoutMs: number;
   onTimeout: OnTimeout;
   heartbeatMs: number;
+  maxResultBytes: number;
+  onLargeResult: OnLargeResult;
   /** Key of the rule whose maxConcurrency applies, or undefined when only the global one does. */
   limitKey?: string;
   limit?: number;
@@ -59,7 +67,7 @@ export interface HealthCheckOptions {
 
 export interface Policy {
   /** Default rule values, applied to client requests that no rule names. */
-  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs'>>;
+  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs' | 'maxResultBytes' | 'onLargeResult'>>;
   /** Method and tool rules, in file order; flags come after the file. */
   rules: Rule[];
   /** Timeout for `initialize` (the child's startup). */
@@ -87,7 +95,7 @@ export interface Policy {
 }
 
 export const DEFAULT_POLICY: Policy = {
-  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
+  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 0, onLargeResult: 'truncate' },
   rules: [],
   startupTimeoutMs: 60_000,
   progressIntervalMs: 100,

@@ -39,9 +39,9 @@ describe('a valid config file', () => {
       json(FULL_CONFIG),
     );
     expect(policy).toEqual({
-      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
+      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 2_000_000, onLargeResult: 'truncate' },
       rules: [
-        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1 },
+        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1, maxResultBytes: 200_000, onLargeResult: 'error' },
         { tool: 'search_*', totalTimeoutMs: 20_000 },
         { method: 'resources/read', totalTimeoutMs: 30_000, onTimeout: 'error' },
         { tool: 'x', heartbeatMs: 2_500 },

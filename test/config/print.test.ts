@@ -10,7 +10,7 @@ const example = fileURLToPath(new URL('../../config.example.json', import.meta.u
 describe('policyToConfig (for --print-config)', () => {
   it('writes the defaults in the config file vocabulary', () => {
     expect(policyToConfig(DEFAULT_POLICY)).toEqual({
-      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s' },
+      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: 'off', onLargeResult: 'truncate' },
       rules: [],
       startupTimeout: '1m',
       progressInterval: '100ms',
@@ -52,6 +52,7 @@ describe('explainTool (for --explain-tool)', () => {
         '  idleTimeout:  2m',
         '  onTimeout:    result',
         '  heartbeat:    10s',
+        '  maxResultBytes: off',
         '  maxConcurrency: 1 for this rule, 4 overall',
         '  from: rules[0] (tool "index_repo"), defaults',
         '',

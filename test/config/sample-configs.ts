@@ -4,9 +4,9 @@
 /** Every key of the file, each set. */
 export const FULL_CONFIG = {
   $schema: './schema/leash.schema.json',
-  defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s' },
+  defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: '2MB', onLargeResult: 'truncate' },
   rules: [
-    { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1 },
+    { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1, maxResultBytes: '200kB', onLargeResult: 'error' },
     { tool: 'search_*', totalTimeout: '20s' },
     { method: 'resources/read', totalTimeout: '30s', onTimeout: 'error' },
     { tool: 'x', heartbeat: '2500ms' },

@@ -60,3 +60,28 @@ describe('§12 tools.deny through the SDK Client', () => {
     expect(calls.map((m) => m.params?.name)).toStrictEqual(['cwd']);
   });
 });
+
+describe('§12 maxResultBytes through the SDK Client', () => {
+  it('cuts a 5 MB answer to the budget, with a note naming the tool and the sizes', async () => {
+    const dir = folder();
+    const p = await startSdkProxy({ leashArgs: ['--config', config(dir, { rules: [{ tool: 'big', maxResultBytes: '200kB' }] })] });
+    const r = (await p.client.callTool({ name: 'big', arguments: { bytes: 5_000_000 } })) as TextResult;
+    // What the client got, as a whole answer line, is within the budget.
+    expect(Buffer.byteLength(JSON.stringify({ jsonrpc: '2.0', id: 1, result: r }))).toBeLessThanOrEqual(200_000);
+    expect(r.content[0]!.text).toMatch(/^x{190000,}$/);
+    expect(r.content.at(-1)!.text).toBe('mcp-leash cut this result from 5 MB to 200 kB (the limit for "big") (the last text was cut short); ask for a smaller part.');
+    // Other tools are not limited.
+    const cwd = (await p.client.callTool({ name: 'cwd', arguments: {} })) as TextResult;
+    expect(cwd.content).toHaveLength(1);
+    await p.close();
+  });
+
+  it('refuses it with onLargeResult "error"', async () => {
+    const dir = folder();
+    const p = await startSdkProxy({ leashArgs: ['--config', config(dir, { defaults: { maxResultBytes: '1MB', onLargeResult: 'error' } })] });
+    const r = (await p.client.callTool({ name: 'big', arguments: { bytes: 3_000_000 } })) as TextResult;
+    expect(r.isError).toBe(true);
+    expect(r.content[0]!.text).toMatch(/^The result of the tool "big" was 3 MB, over the limit of 1 MB/);
+    await p.close();
+  });
+});
