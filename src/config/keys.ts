@@ -17,7 +17,7 @@
 
 import { DEFAULT_POLICY, type Rule } from '../policy/types.js';
 import { show } from './duration.js';
-import { concurrency, count, duration, glob, globs, names, oneOf, path, positiveInt, size, string, type Kind } from './kinds.js';
+import { boolean, concurrency, count, duration, glob, globs, names, oneOf, path, positiveInt, size, string, type Kind } from './kinds.js';
 import { LOG_LEVELS, type LogLevel } from './log-levels.js';
 import { getAt, type PolicyAt, type PolicyLeaf } from './policy-path.js';
 
@@ -96,9 +96,10 @@ const TOTAL_DOC = 'Hard cap on the whole request, from the moment mcp-leash rece
 const HEARTBEAT_DOC = 'While a request with a progress token waits, the client hears about it at least this often.';
 const MAX_RESULT_DOC =
   'Largest tools/call answer passed on as it came, measured on the wire; a larger one is handled as onLargeResult says. 0 or "off": no limit.';
-const onLargeResult = oneOf(['truncate', 'error']);
+const onLargeResult = oneOf(['truncate', 'spill', 'error']);
 const ON_LARGE_DOC =
   'What a tools/call answer over maxResultBytes becomes. "truncate": the beginning of its text, within the limit, and a note the model can act on. ' +
+  '"spill": the whole result written to a file in spill.folder, and an answer with its beginning and the file\'s path. ' +
   '"error": an isError result saying how large it was and what the limit is.';
 
 /** The keys of one rule, landing on the Rule's fields. */
@@ -236,6 +237,16 @@ export const CONFIG_KEYS: readonly Row[] = [
     help: 'URIs and globs of resources to hide',
     keys: [key('deny', 'resources.deny', globs, 'Resources whose URI matches one of these URIs or globs are hidden ("file:///secrets/*").')],
   },
+  {
+    type: 'group',
+    name: 'spill',
+    doc: 'Where onLargeResult "spill" writes whole results: a folder of mode 0700, files of mode 0600.',
+    help: 'where onLargeResult "spill" writes results',
+    keys: [
+      key('folder', 'spill.folder', string, 'The folder for spilled results, created if missing; relative to this file\'s directory. "": a new folder in the system temp folder.'),
+      key('keep', 'spill.keep', boolean, 'Keep the spilled files after mcp-leash exits (false: they are deleted at exit).'),
+    ],
+  },
   key(
     'redactKeys',
     'redactKeys',
@@ -261,7 +272,8 @@ export function defaultOf(row: KeyRow): string | undefined {
     const value = row.kind.write(getAt(DEFAULT_POLICY, lands.policy));
     // A list (tools.deny) is written as its entries, or "none" when empty.
     if (Array.isArray(value)) return value.length > 0 ? value.map(String).join(', ') : 'none';
-    return String(value);
+    // An empty string (spill.folder) means "mcp-leash chooses": show it as written.
+    return value === '' ? '""' : String(value);
   }
   if ('setting' in lands) return lands.default;
   return undefined;

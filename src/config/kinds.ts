@@ -42,6 +42,7 @@ export type Kind<T> = KindBase<T> &
     | { type: 'names' }
     /** A size in bytes ("200kB", 2000000), 0 or "off" for none. */
     | { type: 'size' }
+    | { type: 'boolean' }
   );
 
 /** Like z.int(): a safe integer. -0 is refused because it survives zod as -0, a value no one means. */
@@ -139,3 +140,5 @@ export const size: Kind<number> = {
   },
   write: writeSize,
 };
+
+export const boolean: Kind<boolean> = { type: 'boolean', read: (value) => (typeof value === 'boolean' ? value : DOUBT), write: same };

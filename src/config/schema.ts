@@ -72,6 +72,8 @@ function zodOf(kind: Kind<unknown>, doc: string): z.ZodType {
       return glob(doc);
     case 'size':
       return size(doc);
+    case 'boolean':
+      return z.boolean({ error: 'expected true or false' }).describe(doc);
     case 'names':
       return z.array(z.string().min(1, { error: 'expected a non-empty name' })).describe(doc);
     case 'globs':

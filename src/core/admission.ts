@@ -25,8 +25,18 @@ export interface Ending {
   cancelledBy?: 'client' | 'task';
 }
 
-/** The answer a call gets: a frame from the child forwarded, or a message of mcp-leash's own. */
-export type Answer = { frame: MessageFrame } | { msg: JsonObject } | undefined;
+/**
+ * The answer a call gets: a frame from the child forwarded, or a message of mcp-leash's own.
+ * With `spill` (result-budget.ts), `msg` is sent once the shell has written the result to a
+ * file, and `spill.unwritten` when it could not.
+ */
+export type Answer = { frame: MessageFrame } | { msg: JsonObject; spill?: Spill } | undefined;
+
+export interface Spill {
+  path: string;
+  frame: MessageFrame;
+  unwritten: JsonObject;
+}
 
 export interface AdmissionDeps {
   policy: Policy;
@@ -119,11 +129,15 @@ export class Admission {
     const { out } = this.#d;
     if (call.taskId !== undefined) {
       // A task keeps its answer for tasks/result; a long answer is parsed here (tasks are rare).
-      const whole = 'msg' in answer ? answer.msg : wholeMessage(answer.frame);
+      // A task's result is kept, not sent, so nothing is spilled for it: it gets the answer for an unwritten file.
+      const whole = 'msg' in answer ? (answer.spill?.unwritten ?? answer.msg) : wholeMessage(answer.frame);
       const msg = whole instanceof Error ? errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an answer that does not parse (${whole.message})`) : whole;
       this.#d.completeTask(call, msg, now);
     } else if ('frame' in answer) out.forward('client', answer.frame, call.clientId, undefined, call.id);
-    else out.send('client', { ...answer.msg, id: call.clientId }, call.id);
+    else if (answer.spill !== undefined) {
+      const { path, frame, unwritten } = answer.spill;
+      out.push({ type: 'spill', to: 'client', call: call.id, path, frame, written: { ...answer.msg, id: call.clientId }, unwritten: { ...unwritten, id: call.clientId } });
+    } else out.send('client', { ...answer.msg, id: call.clientId }, call.id);
   }
 }
 

@@ -17,6 +17,7 @@
 // least MIN_SIZE bytes (src/policy/size.ts) so that the note always fits.
 
 import { formatSize } from '../policy/size.js';
+import type { OnLargeResult } from '../policy/types.js';
 import type { ClientCall } from './call-life.js';
 import { wholeMessage, type MessageFrame } from './frame.js';
 import type { Answer } from './admission.js';
@@ -88,9 +89,36 @@ export function tooLargeText(tool: string, bytes: number, limit: number): string
   );
 }
 
-function cutNote(tool: string, bytes: number, limit: number, parts: string[]): string {
-  const what = parts.length > 0 ? ` (${parts.join('; ')})` : '';
-  return `mcp-leash cut this result from ${formatSize(bytes)} to ${formatSize(limit)} (the limit for "${tool}")${what}; ask for a smaller part.`;
+type Note = (parts: string[]) => string;
+
+function cutNote(tool: string, bytes: number, limit: number): Note {
+  return (parts) => {
+    const what = parts.length > 0 ? ` (${parts.join('; ')})` : '';
+    return `mcp-leash cut this result from ${formatSize(bytes)} to ${formatSize(limit)} (the limit for "${tool}")${what}; ask for a smaller part.`;
+  };
+}
+
+function spillNote(tool: string, bytes: number, limit: number, path: string): Note {
+  return (parts) => {
+    const what = parts.length > 0 ? ` Above is its beginning (${parts.join('; ')}).` : '';
+    return (
+      `mcp-leash saved this whole result (${formatSize(bytes)}, over the ${formatSize(limit)} limit for "${tool}") as JSON to the file ${path}.${what} ` +
+      'Read that file for the rest, or ask for a smaller part.'
+    );
+  };
+}
+
+/** Where spilled results go (SessionOptions.spill): a folder the shell owns, its separator, a file name prefix. */
+export interface SpillPlace {
+  folder: string;
+  sep: string;
+  prefix: string;
+}
+
+/** The spill file of a call: the folder, then the prefix, the tool's name made safe for a file name, and the call's key. */
+export function spillPath(place: SpillPlace, call: ClientCall): string {
+  const tool = (call.tool ?? 'result').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return `${place.folder}${place.folder.endsWith(place.sep) ? '' : place.sep}${place.prefix}${tool}-${call.key}.json`;
 }
 
 /** What a cut says it dropped; the longest forms, to keep room for the note before the cut is known. */
@@ -106,16 +134,19 @@ function partsOf(o: { kept: number; of: number; cutText: boolean; droppedStructu
 export interface Budgeted {
   /** The answer to send in place of the child's. */
   msg: JsonObject;
-  action: 'truncated' | 'too-large';
+  action: 'truncated' | 'spilled' | 'too-large';
   /** Its size as sent. */
   bytes: number;
+  /** 'spilled': the file, and the answer to send instead when it cannot be written. */
+  path?: string;
+  unwritten?: JsonObject;
 }
 
 /**
  * The answer a call gets for a tools/call answer of `bytes` over `limit`: cut (onLargeResult
  * "truncate") or refused ("error"). An Error when the answer does not parse.
  */
-export function overBudget(call: ClientCall, frame: MessageFrame, bytes: number, limit: number, mode: 'truncate' | 'error'): Budgeted | Error {
+export function overBudget(call: ClientCall, frame: MessageFrame, bytes: number, limit: number, mode: OnLargeResult, place?: SpillPlace): Budgeted | Error {
   const tool = call.tool ?? '?';
   const id = call.clientId;
   const refused = (): Budgeted => {
@@ -129,21 +160,29 @@ export function overBudget(call: ClientCall, frame: MessageFrame, bytes: number,
   if (whole instanceof Error) return whole;
   const result = whole.result;
   if (!isObject(result)) return refused(); // an error answer this large: nothing to keep
-  const cut = truncate(id, result, tool, bytes, limit);
+  if (mode === 'spill' && place !== undefined) {
+    const path = spillPath(place, call);
+    const preview = truncate(id, result, bytes, limit, spillNote(tool, bytes, limit, path));
+    const sent = preview === undefined ? Infinity : jsonBytes(preview);
+    // A path so long that even the note does not fit: the file is still written, the answer only refuses.
+    const unwritten = refused();
+    return { msg: sent <= limit ? preview! : unwritten.msg, action: 'spilled', bytes: sent <= limit ? sent : unwritten.bytes, path, unwritten: unwritten.msg };
+  }
+  const cut = truncate(id, result, bytes, limit, cutNote(tool, bytes, limit));
   if (cut === undefined) return refused();
   const sent = jsonBytes(cut);
   return sent <= limit ? { msg: cut, action: 'truncated', bytes: sent } : refused();
 }
 
 /** The cut answer, or undefined when not even the note fits. */
-function truncate(id: RequestId, result: JsonObject, tool: string, bytes: number, limit: number): JsonObject | undefined {
+function truncate(id: RequestId, result: JsonObject, bytes: number, limit: number, note: Note): JsonObject | undefined {
   const content = Array.isArray(result.content) ? (result.content as unknown[]) : [];
   const isError = result.isError === true;
   const meta = isObject(result._meta) ? result._meta : undefined;
   const structured = result.structuredContent;
 
   // Room for the note at its longest: every part said, the counts at their widest.
-  const worstNote = cutNote(tool, bytes, limit, partsOf({ kept: content.length, of: content.length + 1, cutText: true, droppedStructured: true, droppedMeta: true }));
+  const worstNote = note(partsOf({ kept: content.length, of: content.length + 1, cutText: true, droppedStructured: true, droppedMeta: true }));
   const noteItem = (text: string): JsonObject => ({ type: 'text', text });
   const shell = (extra: JsonObject): JsonObject => ({ jsonrpc: '2.0', id, result: { content: [noteItem(worstNote)], ...extra, isError: true } });
   let base = jsonBytes(shell({}));
@@ -181,8 +220,8 @@ function truncate(id: RequestId, result: JsonObject, tool: string, bytes: number
     room -= size;
   }
   const droppedStructured = structured !== undefined && !keepStructured;
-  const note = cutNote(tool, bytes, limit, partsOf({ kept: kept.length, of: content.length, cutText, droppedStructured, droppedMeta: meta !== undefined && !keepMeta }));
-  const out: JsonObject = { content: [...kept, noteItem(note)] };
+  const said = note(partsOf({ kept: kept.length, of: content.length, cutText, droppedStructured, droppedMeta: meta !== undefined && !keepMeta }));
+  const out: JsonObject = { content: [...kept, noteItem(said)] };
   if (keepStructured) out.structuredContent = structured;
   if (keepMeta) out._meta = meta;
   // A client that validates structuredContent against the tool's outputSchema refuses a
@@ -191,20 +230,21 @@ function truncate(id: RequestId, result: JsonObject, tool: string, bytes: number
   return { jsonrpc: '2.0', id, result: out };
 }
 
+const DONE = { truncated: 'cut to fit', spilled: 'written to a file', 'too-large': 'refused' } as const;
+
 /** What a call's answer becomes under its budget: as it came when it fits, otherwise cut or refused. */
-export function applyBudget(call: ClientCall, answer: NonNullable<Answer>, now: number, out: Outbox): NonNullable<Answer> | Error {
+export function applyBudget(call: ClientCall, answer: NonNullable<Answer>, now: number, out: Outbox, place: SpillPlace | undefined): NonNullable<Answer> | Error {
   const limit = call.rule.maxResultBytes;
   if (!('frame' in answer)) return answer;
   const bytes = sentBytes(call, answer.frame);
   // The fast path: one subtraction and one comparison for an answer within its budget.
   if (bytes === undefined || bytes <= limit) return answer;
-  const done = overBudget(call, answer.frame, bytes, limit, call.rule.onLargeResult);
+  const done = overBudget(call, answer.frame, bytes, limit, call.rule.onLargeResult, place);
   if (done instanceof Error) return done;
-  out.log('info', done.action === 'truncated' ? 'tool result over maxResultBytes; cut to fit' : 'tool result over maxResultBytes; refused', {
-    tool: call.tool ?? null,
-    bytes,
-    limit,
-  });
-  if (out.events) out.event({ type: 'guard', action: done.action, call: call.id, bytes, limit, keptBytes: done.bytes, at: now });
+  out.log('info', `tool result over maxResultBytes; ${DONE[done.action]}`, { tool: call.tool ?? null, bytes, limit, ...(done.path !== undefined && { path: done.path }) });
+  if (out.events) {
+    out.event({ type: 'guard', action: done.action, call: call.id, bytes, limit, keptBytes: done.bytes, ...(done.path !== undefined && { path: done.path }), at: now });
+  }
+  if (done.path !== undefined && done.unwritten !== undefined) return { msg: done.msg, spill: { path: done.path, frame: answer.frame, unwritten: done.unwritten } };
   return { msg: done.msg };
 }

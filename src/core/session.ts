@@ -51,7 +51,7 @@ import { refusal } from './refusals.js';
 import { unencodable } from './unencodable.js';
 import { clientRequest, type ClientRequestDeps } from './client-requests.js';
 import { GuardRails } from './guard-rails.js';
-import { applyBudget } from './result-budget.js';
+import { applyBudget, type SpillPlace } from './result-budget.js';
 
 export { ERR, type ChildExit, type ChildState, type Frame };
 
@@ -65,6 +65,8 @@ export interface SessionOptions {
   events?: boolean;
   /** A bug in mcp-leash (an illegal transition) throws instead of being logged and answered. */
   strict?: boolean;
+  /** Where onLargeResult "spill" writes (the shell owns the folder); without it, spill cuts as "truncate" does. */
+  spill?: SpillPlace;
 }
 
 export class Session {
@@ -82,12 +84,14 @@ export class Session {
   #strict: boolean;
   #requestDeps: ClientRequestDeps;
   #guard: GuardRails;
+  #spill: SpillPlace | undefined;
   /** Time of the input being handled, for the illegal-transition hook. */
   #now = 0;
 
   constructor(policy: Policy, opts: SessionOptions = {}) {
     this.policy = policy;
     this.#strict = opts.strict ?? false;
+    this.#spill = opts.spill;
     this.#out = new Outbox(opts.events ?? false);
     this.#resolve = opts.resolve ?? createResolver(policy);
     this.#calls = new ClientCalls(policy.maxConcurrency);
@@ -224,7 +228,7 @@ export class Session {
     this.#progress.flushBeforeAnswer(call, now);
     let answer = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard);
     // The result budget (result-budget.ts): one comparison for an answer within it.
-    if (call.rule.maxResultBytes > 0 && call.method === 'tools/call' && !(answer instanceof Error)) answer = applyBudget(call, answer, now, this.#out);
+    if (call.rule.maxResultBytes > 0 && call.method === 'tools/call' && !(answer instanceof Error)) answer = applyBudget(call, answer, now, this.#out, this.#spill);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
     const outcome = this.#out.events ? outcomeOf('msg' in answer ? answer.msg : frame.msg, call.method) : 'ok';
     this.#admission.close(call, 'answer', { outcome, by: 'server' }, answer, now);

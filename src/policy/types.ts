@@ -4,7 +4,7 @@
 export type OnTimeout = 'result' | 'error';
 
 /** What a tools/call answer over maxResultBytes becomes (src/core/result-budget.ts). */
-export type OnLargeResult = 'truncate' | 'error';
+export type OnLargeResult = 'truncate' | 'spill' | 'error';
 
 /** One rule of the timeout policy. Unset fields fall through to a less specific rule. */
 export interface Rule {
@@ -92,6 +92,11 @@ export interface Policy {
    * payloads, logs), on top of the built-in ones (src/trace/redact.ts). Not read by the core.
    */
   redactKeys: string[];
+  /**
+   * Where onLargeResult "spill" writes results: `folder` ("" = a new private folder in the system
+   * temp folder), and whether the files stay after mcp-leash exits.
+   */
+  spill: { folder: string; keep: boolean };
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -116,4 +121,5 @@ export const DEFAULT_POLICY: Policy = {
   prompts: { deny: [] },
   resources: { deny: [] },
   redactKeys: [],
+  spill: { folder: '', keep: false },
 };

@@ -57,6 +57,7 @@ describe('a valid config file', () => {
       tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
       prompts: { deny: ['internal_*'] },
       resources: { deny: ['file:///secrets/*'] },
+      spill: { folder: expect.stringMatching(/leash-load-.*\/case-[^/]+\/spilled$/) as unknown as string, keep: true },
       redactKeys: ['session_id', 'X-Internal-Auth'],
     });
     expect(settings.logLevel).toBe('debug');
@@ -144,7 +145,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "tools", "prompts", "resources", "redactKeys", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "tools", "prompts", "resources", "spill", "redactKeys", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],

@@ -23,6 +23,7 @@ describe('policyToConfig (for --print-config)', () => {
       tools: { allow: ['*'], deny: [] },
       prompts: { deny: [] },
       resources: { deny: [] },
+      spill: { folder: '', keep: false },
       redactKeys: [],
     });
   });

@@ -22,6 +22,7 @@ export const FULL_CONFIG = {
   tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
   prompts: { deny: ['internal_*'] },
   resources: { deny: ['file:///secrets/*'] },
+  spill: { folder: 'spilled', keep: true },
   redactKeys: ['session_id', 'X-Internal-Auth'],
   logLevel: 'debug',
   logFile: 'logs/leash.log',

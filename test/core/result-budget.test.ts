@@ -78,6 +78,24 @@ describe('§12 maxResultBytes: truncate', () => {
   });
 });
 
+describe('§12 maxResultBytes: spill', () => {
+  it('asks the shell to write the result, with an answer naming the file and one for when it cannot', () => {
+    const l = new Link(policy({ defaults: { maxResultBytes: 10_000, onLargeResult: 'spill' } }), 0, { spill: { folder: '/tmp/spill', sep: '/', prefix: 'p-' } });
+    const frame = wireFrame(answer(1, textResult('w'.repeat(100_000))), true);
+    l.client(call('r', 'read/file')).child(frame);
+    const spill = l.outputs.map((s) => s.out).find((o) => o.type === 'spill');
+    if (spill?.type !== 'spill') throw new Error('expected a spill output');
+    expect(spill.path).toBe('/tmp/spill/p-read_file-1.json');
+    expect(spill.frame).toBe(frame);
+    expect(spill.written.id).toBe('r');
+    expect(sentSize(spill.written)).toBeLessThanOrEqual(10_000);
+    expect(texts(spill.written)[0]).toMatch(/^w+$/);
+    expect(texts(spill.written).at(-1)).toMatch(/^mcp-leash saved this whole result \(100 kB, over the 10 kB limit for "read\/file"\) as JSON to the file \/tmp\/spill\/p-read_file-1\.json\./);
+    expect(spill.unwritten).toMatchObject({ id: 'r', result: { isError: true } });
+    expect(l.events.find((e) => e.type === 'guard')).toMatchObject({ action: 'spilled', path: '/tmp/spill/p-read_file-1.json' });
+  });
+});
+
 describe('§12 maxResultBytes: error', () => {
   it('answers isError with the size and the limit', () => {
     const l = budgeted(1_000, 'error');

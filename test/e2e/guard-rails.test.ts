@@ -1,9 +1,10 @@
 // CONTRACT §12 end to end: the real SDK Client, mcp-leash, the legacy fixture.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, waitFor } from '../helpers/procs.js';
 import { cleanupProcesses, startSdkProxy } from '../helpers/proxy.js';
 
 const dirs: string[] = [];
@@ -83,5 +84,44 @@ describe('§12 maxResultBytes through the SDK Client', () => {
     expect(r.isError).toBe(true);
     expect(r.content[0]!.text).toMatch(/^The result of the tool "big" was 3 MB, over the limit of 1 MB/);
     await p.close();
+  });
+});
+
+describe('§12 onLargeResult "spill" through the SDK Client', () => {
+  const savedTo = (r: TextResult): string => /as JSON to the file (.+?\.json)\./.exec(r.content.at(-1)!.text)![1]!;
+
+  it('writes the whole result, as the direct answer has it, and answers with its beginning and the path', async () => {
+    const dir = folder();
+    const spillDir = join(dir, 'spilled');
+    const p = await startSdkProxy({
+      leashArgs: ['--config', config(dir, { defaults: { maxResultBytes: '200kB', onLargeResult: 'spill' }, spill: { folder: 'spilled', keep: true } })],
+    });
+    const r = (await p.client.callTool({ name: 'big', arguments: { bytes: 5_000_000 } })) as TextResult;
+    expect(Buffer.byteLength(JSON.stringify({ jsonrpc: '2.0', id: 1, result: r }))).toBeLessThanOrEqual(200_000);
+    expect(r.content[0]!.text).toMatch(/^x{190000,}$/);
+    const file = savedTo(r);
+    expect(file.startsWith(`${spillDir}/`)).toBe(true);
+    expect(statSync(spillDir).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    await p.close();
+    // The same call without a budget: the file holds exactly its result.
+    const direct = await startSdkProxy({ leashArgs: [] });
+    const whole = await direct.client.callTool({ name: 'big', arguments: { bytes: 5_000_000 } });
+    await direct.close();
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(whole));
+  });
+
+  it('deletes the files and its own folder at exit unless kept', async () => {
+    const dir = folder();
+    const p = await startSdkProxy({ leashArgs: ['--config', config(dir, { rules: [{ tool: 'big', maxResultBytes: '10kB', onLargeResult: 'spill' }] })] });
+    const r = (await p.client.callTool({ name: 'big', arguments: { bytes: 50_000 } })) as TextResult;
+    const file = savedTo(r);
+    expect(file.startsWith(tmpdir())).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify({ content: [{ type: 'text', text: 'x'.repeat(50_000) }] }));
+    await p.close();
+    // The proxy removes them as it exits: once its process is gone, so must they be.
+    await waitFor(() => !isAlive(p.pid), 10_000, 'mcp-leash to exit');
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(dirname(file))).toBe(false);
   });
 });
