@@ -10,6 +10,7 @@
 // (About 310 lines: building calls from events and the statistics over them.)
 
 import type { CallId, CallPhase, TimeoutKind } from '../core/events.js';
+import { formatSize } from '../policy/size.js';
 import { TRACE_FORMAT_VERSION, type EventRecord, type FrameRecord, type Outcome, type TraceRecord } from '../trace/format.js';
 
 export type CallOutcome = Outcome | 'unfinished';
@@ -302,9 +303,9 @@ export function formatLatency(ms: number | undefined): string {
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
 
+/** Sizes as the note to the model words them (decimal units). */
 function size(n: number | undefined): string {
-  if (n === undefined) return '?';
-  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return n === undefined ? '?' : formatSize(n);
 }
 
 /** A 'guard' event in words, for the report's list of notable requests. */

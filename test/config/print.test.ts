@@ -53,7 +53,7 @@ describe('explainTool (for --explain-tool)', () => {
         '  idleTimeout:  2m',
         '  onTimeout:    result',
         '  heartbeat:    10s',
-        '  maxResultBytes: off',
+        '  maxResultBytes: 1MB, onLargeResult truncate',
         '  maxConcurrency: 1 for this rule, 4 overall',
         '  from: rules[0] (tool "index_repo"), defaults',
         '',
