@@ -91,6 +91,8 @@ export class GuardRails {
 
   /** Whether answers to `method` are list answers that may have to lose hidden items. */
   filters(method: string): boolean {
+    // Asked for every answer: with no list set (the usual case), one field read.
+    if (!this.#any) return false;
     const list = LISTS[method];
     return list !== undefined && this.#active[list.what];
   }
