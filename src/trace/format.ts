@@ -9,7 +9,8 @@
 //           are the core's own (src/core/events.ts), with `at` turned into `t`.
 //
 // `call` is the core's CallId: `c<n>` for a client request, `s<n>` for a server-to-client
-// request, `l<n>` for one mcp-leash answered itself (tasks/get, tasks/result, ...). Every call has
+// request, `l<n>` for one mcp-leash answered itself (tasks/get, tasks/result, ...), `g<n>` for one
+// the guard rails refused (a hidden tool, prompt or resource). Every call has
 // exactly one `call-opened` and one `call-ended` line; the report counts calls from those alone.
 // Frames mcp-leash sent carry the `call` they belong to; a frame it received does not know its
 // call yet, and the `call-opened` line that follows it (same `id`, same `from`) names it.
@@ -19,7 +20,7 @@
 // unique within its session only.
 //
 // Payloads (params, result, error bodies, unparsable lines) appear only with --trace-payloads:
-// tool arguments and results may hold secrets. Without it a line says what happened, never what
+// tool arguments and results may hold secrets (and then redacted: redact.ts). Without it a line says what happened, never what
 // was said: method, tool name, ids, progress numbers, error codes, sizes.
 
 import type { CallId, CallPhase, ChildPhase, Outcome, TimeoutKind } from '../core/events.js';
