@@ -76,7 +76,8 @@ function hint(key: string, topLevel: boolean, known: readonly string[]): string 
     const name = DEFAULT_KEYS.includes(key) ? key : 'totalTimeout';
     return `timeouts go under "defaults" (e.g. "defaults": {"${name}": "30s"}) or in a rule in "rules"`;
   }
-  if (topLevel && /^tools?$/i.test(key)) return 'did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?';
+  // "tools" is a key of its own (allow/deny lists); "tool" at the top level means a rule.
+  if (topLevel && /^tool$/i.test(key)) return 'did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?';
   if (/^time?outs?$/i.test(key) && known.includes('totalTimeout')) {
     return 'did you mean "totalTimeout" (a hard cap) or "idleTimeout" (restarted by progress)?';
   }

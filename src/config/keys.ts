@@ -17,7 +17,7 @@
 
 import { DEFAULT_POLICY, type Rule } from '../policy/types.js';
 import { show } from './duration.js';
-import { concurrency, count, duration, glob, oneOf, path, positiveInt, string, type Kind } from './kinds.js';
+import { boolean, concurrency, count, duration, glob, globs, names, oneOf, path, positiveInt, size, string, type Kind } from './kinds.js';
 import { LOG_LEVELS, type LogLevel } from './log-levels.js';
 import { getAt, type PolicyAt, type PolicyLeaf } from './policy-path.js';
 
@@ -94,6 +94,13 @@ const ON_TIMEOUT_DOC =
 const IDLE_DOC = 'Cancel the request when the server sends no progress for it for this long (restarted by every progress notification).';
 const TOTAL_DOC = 'Hard cap on the whole request, from the moment mcp-leash received it (time queued included); never extended.';
 const HEARTBEAT_DOC = 'While a request with a progress token waits, the client hears about it at least this often.';
+const MAX_RESULT_DOC =
+  'Largest tools/call answer passed on as it came, measured on the wire; a larger one is handled as onLargeResult says. 0 or "off": no limit.';
+const onLargeResult = oneOf(['truncate', 'spill', 'error']);
+const ON_LARGE_DOC =
+  'What a tools/call answer over maxResultBytes becomes. "truncate": the beginning of its text, within the limit, and a note the model can act on. ' +
+  '"spill": the whole result written to a file in spill.folder, and an answer with its beginning and the file\'s path. ' +
+  '"error": an isError result saying how large it was and what the limit is.';
 
 /** The keys of one rule, landing on the Rule's fields. */
 export const RULE_KEYS: readonly KeyRow[] = [
@@ -104,6 +111,8 @@ export const RULE_KEYS: readonly KeyRow[] = [
   ruleKey('onTimeout', 'onTimeout', onTimeout, ON_TIMEOUT_DOC),
   ruleKey('heartbeat', 'heartbeatMs', duration, HEARTBEAT_DOC),
   ruleKey('maxConcurrency', 'maxConcurrency', positiveInt, 'At most this many calls of the matching tools at once (only on a rule with "tool"); the top-level maxConcurrency still applies.'),
+  ruleKey('maxResultBytes', 'maxResultBytes', size, MAX_RESULT_DOC),
+  ruleKey('onLargeResult', 'onLargeResult', onLargeResult, ON_LARGE_DOC),
 ];
 
 export const RULE_DOC =
@@ -145,6 +154,8 @@ export const CONFIG_KEYS: readonly Row[] = [
       key('totalTimeout', 'defaults.totalTimeoutMs', duration, TOTAL_DOC, { flag: '--timeout' }),
       key('onTimeout', 'defaults.onTimeout', onTimeout, ON_TIMEOUT_DOC),
       key('heartbeat', 'defaults.heartbeatMs', duration, HEARTBEAT_DOC, { flag: '--heartbeat' }),
+      key('maxResultBytes', 'defaults.maxResultBytes', size, MAX_RESULT_DOC),
+      key('onLargeResult', 'defaults.onLargeResult', onLargeResult, ON_LARGE_DOC),
     ],
   },
   {
@@ -210,6 +221,47 @@ export const CONFIG_KEYS: readonly Row[] = [
     ],
   },
   key('tasks', 'tasks', oneOf(['off', 'auto']), 'Task-augmented requests (MCP 2025-11-25).', { help: 'task-augmented requests' }),
+  {
+    type: 'group',
+    name: 'tools',
+    doc: 'Which tools the client sees and may call. A hidden tool is left out of every tools/list answer, and a call to it is answered with an isError result without reaching the server.',
+    help: 'names and globs of tools to show and hide; deny wins',
+    keys: [
+      key('allow', 'tools.allow', globs, 'Only tools matching one of these names or globs are shown (["*"]: all).'),
+      key('deny', 'tools.deny', globs, 'Tools matching one of these names or globs are hidden, even when "allow" matches them.'),
+    ],
+  },
+  {
+    type: 'group',
+    name: 'prompts',
+    doc: 'Prompts the client does not see: left out of prompts/list, and prompts/get of one is refused without reaching the server.',
+    help: 'names and globs of prompts to hide',
+    keys: [key('deny', 'prompts.deny', globs, 'Prompts matching one of these names or globs are hidden.')],
+  },
+  {
+    type: 'group',
+    name: 'resources',
+    doc: 'Resources the client does not see: left out of resources/list, and resources/read of one is refused without reaching the server.',
+    help: 'URIs and globs of resources to hide',
+    keys: [key('deny', 'resources.deny', globs, 'Resources whose URI matches one of these URIs or globs are hidden ("file:///secrets/*").')],
+  },
+  {
+    type: 'group',
+    name: 'spill',
+    doc: 'Where onLargeResult "spill" writes whole results: a folder of mode 0700, files of mode 0600.',
+    help: 'where onLargeResult "spill" writes results',
+    keys: [
+      key('folder', 'spill.folder', string, 'The folder for spilled results, created if missing; relative to this file\'s directory. "": a new folder in the system temp folder.'),
+      key('keep', 'spill.keep', boolean, 'Keep the spilled files after mcp-leash exits (false: they are deleted at exit).'),
+    ],
+  },
+  key(
+    'redactKeys',
+    'redactKeys',
+    names,
+    'More key names whose values are replaced by "[redacted]" in traces with payloads and in logs, on top of password, passwd, secret, token, api_key, apikey, authorization, cookie, private_key (case and separators ignored; a key ending in one matches).',
+    { help: 'more secret key names to redact from traces and logs' },
+  ),
   setting('logLevel', oneOf(LOG_LEVELS), 'Log level (logs go to stderr, or to logFile).', { help: 'as --log-level', flag: '--log-level', default: 'info' }),
   setting('logFile', path, 'Write logs here instead of stderr. Relative to this file\'s directory.', {
     help: 'as --log-file; relative to the config file\'s directory',
@@ -224,7 +276,13 @@ export const CONFIG_KEYS: readonly Row[] = [
 /** A key's default in the file's own vocabulary ("10s", "off"), or undefined when it has none. */
 export function defaultOf(row: KeyRow): string | undefined {
   const { lands } = row;
-  if ('policy' in lands) return String(row.kind.write(getAt(DEFAULT_POLICY, lands.policy)));
+  if ('policy' in lands) {
+    const value = row.kind.write(getAt(DEFAULT_POLICY, lands.policy));
+    // A list (tools.deny) is written as its entries, or "none" when empty.
+    if (Array.isArray(value)) return value.length > 0 ? value.map(String).join(', ') : 'none';
+    // An empty string (spill.folder) means "mcp-leash chooses": show it as written.
+    return value === '' ? '""' : String(value);
+  }
   if ('setting' in lands) return lands.default;
   return undefined;
 }

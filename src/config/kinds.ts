@@ -10,6 +10,7 @@
 
 import { globError } from '../policy/glob.js';
 import { DURATION_PATTERN, durationProblem, formatDuration, parseDuration } from './duration.js';
+import { parseSize, writeSize } from '../policy/size.js';
 
 /** What `read` returns when it is not sure; a constant, so doubting costs no stack. */
 export const DOUBT: unique symbol = Symbol('doubt');
@@ -35,6 +36,13 @@ export type Kind<T> = KindBase<T> &
     | { type: 'path' }
     /** A name or a glob of * and ?. */
     | { type: 'glob' }
+    /** A list of names or globs of * and ? (tools.allow, tools.deny, ...). */
+    | { type: 'globs' }
+    /** A list of non-empty strings (redactKeys). */
+    | { type: 'names' }
+    /** A size in bytes ("200kB", 2000000), 0 or "off" for none. */
+    | { type: 'size' }
+    | { type: 'boolean' }
   );
 
 /** Like z.int(): a safe integer. -0 is refused because it survives zod as -0, a value no one means. */
@@ -86,3 +94,51 @@ export const glob: Kind<string> = {
   read: (value) => (typeof value === 'string' && globError(value) === undefined ? value : DOUBT),
   write: same,
 };
+
+/** A plain JSON array (JSON.parse makes only these; anything else is zod's business). */
+function isPlainArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+}
+
+export const globs: Kind<string[]> = {
+  type: 'globs',
+  read(value) {
+    if (!isPlainArray(value)) return DOUBT;
+    const out: string[] = [];
+    // A sparse array's holes read as undefined, which glob.read refuses: zod decides then.
+    for (let i = 0; i < value.length; i++) {
+      const g = glob.read(value[i]);
+      if (g === DOUBT) return DOUBT;
+      out.push(g);
+    }
+    return out;
+  },
+  write: (list) => [...list],
+};
+
+export const names: Kind<string[]> = {
+  type: 'names',
+  read(value) {
+    if (!isPlainArray(value)) return DOUBT;
+    const out: string[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const v = path.read(value[i]); // a non-empty string, as a path is
+      if (v === DOUBT) return DOUBT;
+      out.push(v);
+    }
+    return out;
+  },
+  write: (list) => [...list],
+};
+
+export const size: Kind<number> = {
+  type: 'size',
+  read: (value) => {
+    // -0 is zod's business (it would keep it as -0).
+    if (Object.is(value, -0)) return DOUBT;
+    return parseSize(value) ?? DOUBT;
+  },
+  write: writeSize,
+};
+
+export const boolean: Kind<boolean> = { type: 'boolean', read: (value) => (typeof value === 'boolean' ? value : DOUBT), write: same };

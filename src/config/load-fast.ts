@@ -29,6 +29,7 @@ export function toLoadedConfig(file: ConfigFile, baseDir: string, base: Policy):
   const { policy, settings } = applyFile(base, file);
   if (settings.logFile !== undefined) settings.logFile = resolve(baseDir, settings.logFile);
   if (settings.trace !== undefined) settings.trace = resolve(baseDir, settings.trace);
+  if (file.spill !== undefined && policy.spill.folder !== '') policy.spill.folder = resolve(baseDir, policy.spill.folder);
   return { policy, settings };
 }
 

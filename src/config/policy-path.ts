@@ -5,7 +5,9 @@
 import type { Policy } from '../policy/types.js';
 
 type Leaves<T, Prefix extends string = ''> = {
-  [K in keyof T & string]: T[K] extends readonly unknown[]
+  [K in keyof T & string]: T[K] extends readonly string[]
+    ? `${Prefix}${K}` // a list of names or globs is one value (tools.deny)
+    : T[K] extends readonly unknown[]
     ? never // rules: a list, filled from the rule keys' own table
     : T[K] extends object
       ? Leaves<T[K], `${Prefix}${K}.`>

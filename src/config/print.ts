@@ -2,6 +2,8 @@
 // the config file's own vocabulary, so that what is printed can be pasted into a config file.
 
 import { createResolver } from '../policy/resolve.js';
+import { createVisibility } from '../policy/visibility.js';
+import { writeSize } from '../policy/size.js';
 import type { Policy, Rule } from '../policy/types.js';
 import { formatDuration } from './duration.js';
 import { CONFIG_KEYS, RULE_KEYS, type FileSettings, type KeyRow } from './keys.js';
@@ -40,12 +42,15 @@ export function policyToConfig(policy: Policy, settings: PrintSettings = {}): Re
 export function explainTool(policy: Policy, tool: string): string {
   const r = createResolver(policy)('tools/call', tool, 'client');
   const f = formatDuration;
+  const hidden = createVisibility(policy).hiddenBy('tool', tool);
   const lines = [
     `tool "${tool}":`,
+    `  visible:      ${hidden === undefined ? 'yes' : `no, hidden by ${hidden}: left out of tools/list, and calls to it are refused`}`,
     `  totalTimeout: ${f(r.totalTimeoutMs)}`,
     `  idleTimeout:  ${f(r.idleTimeoutMs)}`,
     `  onTimeout:    ${r.onTimeout}`,
     `  heartbeat:    ${f(r.heartbeatMs)}`,
+    `  maxResultBytes: ${r.maxResultBytes > 0 ? `${writeSize(r.maxResultBytes)}, onLargeResult ${r.onLargeResult}` : 'off'}`,
     `  maxConcurrency: ${r.limit !== undefined ? `${r.limit} for this rule, ` : ''}${Number.isFinite(policy.maxConcurrency) ? policy.maxConcurrency : 'unlimited'} overall`,
     `  from: ${r.from.join(', ')}`,
   ];

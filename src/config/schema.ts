@@ -8,6 +8,7 @@ import { globError } from '../policy/glob.js';
 import { DURATION_PATTERN, durationProblem, parseDuration, show } from './duration.js';
 import { CONFIG_DOC, CONFIG_KEYS, CONFIG_TITLE, RULE_DOC, RULE_KEYS, ruleProblems, type KeyRow } from './keys.js';
 import type { Kind } from './kinds.js';
+import { parseSize, SIZE_EXPECTED, SIZE_PATTERN } from '../policy/size.js';
 
 export { LOG_LEVELS, type LogLevel } from './log-levels.js';
 
@@ -50,6 +51,18 @@ function glob(description: string) {
     });
 }
 
+function size(description: string) {
+  const error = (issue: { input?: unknown }): string => `${SIZE_EXPECTED}, got ${show(issue.input)}`;
+  return z
+    .union([z.string().regex(SIZE_PATTERN, { error }), z.int({ error }).min(0, { error })], { error })
+    .superRefine((value, ctx) => {
+      // The pattern cannot bound the value ("0.5kB" is under the minimum); parseSize can.
+      if (parseSize(value) === undefined || Object.is(value, -0)) ctx.addIssue({ code: 'custom', message: `${SIZE_EXPECTED}, got ${show(value)}`, input: value });
+    })
+    .transform((value) => parseSize(value) ?? 0)
+    .describe(`${description} A size: "200kB", "2MB", "1.5MiB", a whole number of bytes (at least 1000), or 0/"off".`);
+}
+
 /** The zod type of one kind; its output is what the kind's zod-free `read` returns. */
 function zodOf(kind: Kind<unknown>, doc: string): z.ZodType {
   switch (kind.type) {
@@ -57,6 +70,14 @@ function zodOf(kind: Kind<unknown>, doc: string): z.ZodType {
       return duration(doc);
     case 'glob':
       return glob(doc);
+    case 'size':
+      return size(doc);
+    case 'boolean':
+      return z.boolean({ error: 'expected true or false' }).describe(doc);
+    case 'names':
+      return z.array(z.string().min(1, { error: 'expected a non-empty name' })).describe(doc);
+    case 'globs':
+      return z.array(glob('A name, or a glob with * and ?.')).describe(doc);
     case 'enum':
       // z.enum wants a non-empty tuple; every enum row of the table lists its values.
       return z.enum(kind.values as [string, ...string[]]).describe(doc);

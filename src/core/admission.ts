@@ -25,8 +25,18 @@ export interface Ending {
   cancelledBy?: 'client' | 'task';
 }
 
-/** The answer a call gets: a frame from the child forwarded, or a message of mcp-leash's own. */
-export type Answer = { frame: MessageFrame } | { msg: JsonObject } | undefined;
+/**
+ * The answer a call gets: a frame from the child forwarded, or a message of mcp-leash's own.
+ * With `spill` (result-budget.ts), `msg` is sent once the shell has written the result to a
+ * file, and `spill.unwritten` when it could not.
+ */
+export type Answer = { frame: MessageFrame } | { msg: JsonObject; spill?: Spill } | undefined;
+
+export interface Spill {
+  path: string;
+  frame: MessageFrame;
+  unwritten: JsonObject;
+}
 
 export interface AdmissionDeps {
   policy: Policy;
@@ -78,7 +88,7 @@ export class Admission {
     if (!end(call, input, this.#d.illegal)) return;
     if (answer !== undefined) {
       if ('frame' in answer) this.#answer(call, answer.frame, undefined, now);
-      else this.#answer(call, undefined, answer.msg, now);
+      else this.#answer(call, undefined, answer.msg, now, answer.spill);
     }
     if (this.#d.out.events) this.#ended(call, ending, answer === undefined ? undefined : 'msg' in answer ? answer.msg : answer.frame.msg, phase, now);
     this.#release(call, now);
@@ -138,15 +148,19 @@ export class Admission {
   }
 
   /** The call's one answer: a frame from the child forwarded, or `msg` of mcp-leash's own. */
-  #answer(call: ClientCall, frame: MessageFrame | undefined, msg: JsonObject | undefined, now: number): void {
+  #answer(call: ClientCall, frame: MessageFrame | undefined, msg: JsonObject | undefined, now: number, spill?: Spill): void {
     const { out } = this.#d;
     if (call.taskId !== undefined) {
       // A task keeps its answer for tasks/result; a long answer is parsed here (tasks are rare).
-      const whole = frame ? wholeMessage(frame) : msg!;
+      // A task's result is kept, not sent, so nothing is spilled for it: it gets the answer for an unwritten file.
+      const whole = frame ? wholeMessage(frame) : (spill?.unwritten ?? msg!);
       const kept = whole instanceof Error ? errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an answer that does not parse (${whole.message})`) : whole;
       this.#d.completeTask(call, kept, now);
     } else if (frame) out.forward('client', frame, call.clientId, undefined, call.id);
-    else out.send('client', { ...msg!, id: call.clientId }, call.id);
+    else if (spill !== undefined) {
+      const { path, frame: spilled, unwritten } = spill;
+      out.push({ type: 'spill', to: 'client', call: call.id, path, frame: spilled, written: { ...msg!, id: call.clientId }, unwritten: { ...unwritten, id: call.clientId } });
+    } else out.send('client', { ...msg!, id: call.clientId }, call.id);
   }
 }
 

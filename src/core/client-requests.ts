@@ -11,6 +11,7 @@ import { DISCOVER, probeRefused, type Eras } from './era.js';
 import type { Outcome } from './events.js';
 import { ERR } from './errors.js';
 import type { MessageFrame } from './frame.js';
+import type { GuardRails } from './guard-rails.js';
 import { errorResponse, paramsOf, progressTokenOf, type JsonObject, type RequestId } from './message.js';
 import type { Outbox } from './outbox.js';
 import { newProgress } from './progress.js';
@@ -25,6 +26,8 @@ export interface ClientRequestDeps {
   admission: Admission;
   eras: Eras;
   startupTimeoutMs: number;
+  /** Hidden tools, prompts and resources are refused before they become calls. */
+  guard: GuardRails;
   /** Requests refused at once so far, to number them for events (`r<n>`). */
   refused: number;
 }
@@ -38,6 +41,7 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
   // The user said the child is legacy: a probe never reaches it (some legacy servers exit on it).
   if (method === DISCOVER && d.eras.refusesProbe) return answerAtOnce(id, method, probeRefused(id), 'error', now, d);
   const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+  if (d.guard.refuses(frame, tool, params, now)) return;
   if (method === 'initialize') d.life.initializeSent(frame.msg);
   const task = tool !== undefined && d.tasks.wants(params) ? d.tasks.create(id, params!, now) : null;
   if (task === undefined) return; // too many tasks: already answered

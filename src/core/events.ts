@@ -7,7 +7,8 @@
 //   s<key>  a server-to-client request (key = the id mcp-leash gave it on the client link);
 //   l<n>    a client request mcp-leash answered itself, without the server (tasks/get, ...);
 //   r<n>    a client request answered at once without the server: none will answer any more, or
-//           the policy says it cannot (a server/discover probe with serverEra "legacy").
+//           the policy says it cannot (a server/discover probe with serverEra "legacy");
+//   g<n>    a client request refused at once by the guard rails (a hidden tool, prompt or resource).
 // Every call gets exactly one 'call-opened' and exactly one 'call-ended'.
 //
 // Events cost an object each, so the core builds them only when asked to (SessionOptions.events).
@@ -78,5 +79,26 @@ export type CoreEvent =
   | { type: 'restart'; attempt: number; delayMs: number; at: number }
   /** A task (tasks "auto") changed status. */
   | { type: 'task'; taskId: string; status: string; call?: CallId; at: number }
+  /**
+   * The guard rails acted (guard-rails.ts). 'refused': a call to a hidden tool, prompt or
+   * resource was answered by mcp-leash (`rule` says which list hid it). 'hidden': a list answer
+   * lost `names` (tools, prompts or resource URIs). 'truncated', 'spilled', 'too-large': a
+   * tools/call answer of `bytes` was over its `limit` (maxResultBytes) and was cut to `keptBytes`,
+   * written whole to `path`, or refused.
+   */
+  | {
+      type: 'guard';
+      action: 'refused' | 'hidden' | 'truncated' | 'spilled' | 'too-large';
+      call: CallId;
+      what?: 'tool' | 'prompt' | 'resource';
+      name?: string;
+      names?: string[];
+      rule?: string;
+      bytes?: number;
+      limit?: number;
+      keptBytes?: number;
+      path?: string;
+      at: number;
+    }
   /** The run ends with this exit code (the last event). */
   | { type: 'exit'; code: number; reason: string; at: number };

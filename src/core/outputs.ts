@@ -17,6 +17,13 @@ export type Output =
   | { type: 'forward'; to: Side; frame: MessageFrame; id?: RequestId; token?: ProgressToken; call?: CallId }
   /** Send a message of mcp-leash's own making (an answer, a heartbeat, a rewritten cancel). */
   | { type: 'send'; to: Side; msg: JsonObject; call?: CallId }
+  /**
+   * An answer over its result budget, spilled (onLargeResult "spill"): the shell writes the
+   * result of `frame` to `path` (a new file, mode 0600, in the spill folder, mode 0700), then
+   * sends `written` to the client, or `unwritten` when the file could not be written. The core
+   * stays free of I/O and has already ended the call; only the choice of the two is the shell's.
+   */
+  | { type: 'spill'; to: 'client'; call: CallId; path: string; frame: MessageFrame; written: JsonObject; unwritten: JsonObject }
   /** Structured log line; `fields` never hold payloads at info and above. */
   | { type: 'log'; level: LogLevel; msg: string; fields?: JsonObject }
   /** Something the core decided, for traces and tests (only when SessionOptions.events is on). */

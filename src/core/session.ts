@@ -32,7 +32,7 @@
 
 import type { Policy } from '../policy/types.js';
 import { createResolver, type Resolver } from '../policy/resolve.js';
-import { Admission, outcomeOf } from './admission.js';
+import { Admission, outcomeOf, type Answer } from './admission.js';
 import { IllegalTransition, type CallInput, type ClientCall } from './call-life.js';
 import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
@@ -54,6 +54,8 @@ import { expired, timeOut } from './timeouts.js';
 import { refusal } from './refusals.js';
 import { unencodable } from './unencodable.js';
 import { clientRequest, type ClientRequestDeps } from './client-requests.js';
+import { GuardRails } from './guard-rails.js';
+import { applyBudget, type SpillPlace } from './result-budget.js';
 
 export { ERR, type ChildExit, type ChildState, type Frame };
 
@@ -67,6 +69,8 @@ export interface SessionOptions {
   events?: boolean;
   /** A bug in mcp-leash (an illegal transition) throws instead of being logged and answered. */
   strict?: boolean;
+  /** Where onLargeResult "spill" writes (the shell owns the folder); without it, spill cuts as "truncate" does. */
+  spill?: SpillPlace;
 }
 
 export class Session {
@@ -84,12 +88,15 @@ export class Session {
   #progress: ProgressRelay;
   #strict: boolean;
   #requestDeps: ClientRequestDeps;
+  #guard: GuardRails;
+  #spill: SpillPlace | undefined;
   /** Time of the input being handled, for the illegal-transition hook. */
   #now = 0;
 
   constructor(policy: Policy, opts: SessionOptions = {}) {
     this.policy = policy;
     this.#strict = opts.strict ?? false;
+    this.#spill = opts.spill;
     this.#out = new Outbox(opts.events ?? false);
     this.#resolve = opts.resolve ?? createResolver(policy);
     this.#calls = new ClientCalls(policy.maxConcurrency);
@@ -122,7 +129,8 @@ export class Session {
     });
     this.#cancel = new Cancellation({ out, calls, admission: this.#admission, dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
-    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, refused: 0 };
+    this.#guard = new GuardRails(policy, out);
+    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, guard: this.#guard, refused: 0 };
   }
 
   get childState(): ChildState {
@@ -233,11 +241,20 @@ export class Session {
     }
     this.#eras.childAnswered(call.method, frame.msg);
     this.#progress.flushBeforeAnswer(call, now);
-    const answer = lookInto(call, frame, now, this.#life, this.#tasks);
-    if (answer === frame) return this.#admission.answeredByChild(call, frame, now);
-    if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
-    const msg = answer as JsonObject; // not the frame: that case returned above
-    this.#admission.close(call, 'answer', { outcome: this.#out.events ? outcomeOf(msg, call.method) : 'ok', by: 'server' }, { msg }, now);
+    const looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard);
+    if (looked instanceof Error) return this.#invalidAnswer(call, looked.message, now);
+    const budgeted = call.rule.maxResultBytes > 0 && call.method === 'tools/call';
+    // The common case, an answer passed on as it came, costs no object (admission.ts).
+    if (looked === frame && !budgeted) return this.#admission.answeredByChild(call, frame, now);
+    let answer: NonNullable<Answer> = looked === frame ? { frame } : { msg: looked as JsonObject };
+    if (budgeted) {
+      // The result budget (result-budget.ts): one comparison for an answer within it.
+      const kept = applyBudget(call, answer, now, this.#out, this.#spill);
+      if (kept instanceof Error) return this.#invalidAnswer(call, kept.message, now);
+      answer = kept;
+    }
+    if ('frame' in answer) return this.#admission.answeredByChild(call, answer.frame, now);
+    this.#admission.close(call, 'answer', { outcome: this.#out.events ? outcomeOf(answer.msg, call.method) : 'ok', by: 'server' }, answer, now);
   }
 
   // ── the child's life and the run's end ────────────────────────────────────────────────────
@@ -330,10 +347,11 @@ export class Session {
 
 /**
  * Most answers pass as they came. The initialize and tools/list answers are looked into (restarts
- * replay and compare them, tasks "auto" adds to them), and those may change on the way.
+ * replay and compare them, tasks "auto" adds to them, the guard rails hide tools), and those may
+ * change on the way; so may prompts/list and resources/list answers when some are hidden.
  */
-function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge): MessageFrame | JsonObject | Error {
-  if (call.method !== 'initialize' && call.method !== 'tools/list') return frame;
+function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, guard: GuardRails): MessageFrame | JsonObject | Error {
+  if (call.method !== 'initialize' && call.method !== 'tools/list' && !guard.filters(call.method)) return frame;
   const msg = wholeMessage(frame);
   if (msg instanceof Error) return msg;
   let changed = msg;
@@ -342,8 +360,8 @@ function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, 
     changed = tasks.offer(msg, msg.result);
   } else if (call.method === 'tools/list') {
     life.rememberTools(call, msg);
-    changed = tasks.markTools(msg);
-  }
+    changed = tasks.markTools(guard.filterList(call.id, call.method, msg, now));
+  } else changed = guard.filterList(call.id, call.method, msg, now);
   // A long answer's bytes lack nothing, but its `msg` lacked the result: send what was parsed.
   return changed !== msg || frame.partial ? changed : frame;
 }

@@ -16,7 +16,7 @@ interface CompiledRule {
 
 export type Resolver = (method: string, tool: string | undefined, from: Direction) => ResolvedRule;
 
-const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs'] as const;
+const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxResultBytes', 'onLargeResult'] as const;
 
 /** A rule as the user knows it: by the flag that made it, or by its index in the config file. */
 function describe(rule: Rule, fileIndex: number): string {
@@ -87,7 +87,7 @@ export function createResolver(policy: Policy): Resolver {
     const out: ResolvedRule =
       from === 'client'
         ? { ...policy.defaults, from: [] }
-        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, from: [] };
+        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, maxResultBytes: 0, onLargeResult: 'truncate', from: [] };
     const set = new Set<string>();
     for (const c of chain) {
       let used = false;

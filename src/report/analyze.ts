@@ -10,6 +10,7 @@
 // (About 310 lines: building calls from events and the statistics over them.)
 
 import type { CallId, CallPhase, TimeoutKind } from '../core/events.js';
+import { formatSize } from '../policy/size.js';
 import { TRACE_FORMAT_VERSION, type EventRecord, type FrameRecord, type Outcome, type TraceRecord } from '../trace/format.js';
 
 export type CallOutcome = Outcome | 'unfinished';
@@ -47,6 +48,8 @@ export interface CallInfo {
   /** With outcome cancelled: who cancelled. */
   cancelledBy?: 'client' | 'child' | 'task';
   errorCode?: number;
+  /** What the guard rails did to it (a refusal, hidden list items, a cut, spilled or refused answer), in words. */
+  guard?: string;
 }
 
 export interface GroupStats {
@@ -219,6 +222,9 @@ export function analyze(records: TraceRecord[], badLines = 0): Analysis {
       case 'late-answer':
         c.lateResponse ??= t;
         break;
+      case 'guard':
+        c.guard = guardText(e);
+        break;
     }
   }
 
@@ -295,6 +301,29 @@ export function formatLatency(ms: number | undefined): string {
   const m = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1000);
   return `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+/** Sizes as the note to the model words them (decimal units). */
+function size(n: number | undefined): string {
+  return n === undefined ? '?' : formatSize(n);
+}
+
+/** A 'guard' event in words, for the report's list of notable requests. */
+export function guardText(e: EventRecord): string {
+  switch (e.action) {
+    case 'refused':
+      return `refused by mcp-leash: ${e.what ?? 'it'} "${e.name ?? '?'}" is hidden by ${e.rule ?? 'the policy'}`;
+    case 'hidden':
+      return `mcp-leash hid ${e.names?.length ?? 0} ${e.what ?? 'item'}(s) from the answer: ${(e.names ?? []).join(', ')}`;
+    case 'truncated':
+      return `answer of ${size(e.bytes)} cut to ${size(e.keptBytes)} (limit ${size(e.limit)})`;
+    case 'spilled':
+      return `answer of ${size(e.bytes)} written to ${e.path ?? 'a file'} (limit ${size(e.limit)})`;
+    case 'too-large':
+      return `answer of ${size(e.bytes)} refused as over the limit of ${size(e.limit)}`;
+    default:
+      return 'guard rails acted';
+  }
 }
 
 /** "cancelled by the client", "cancelled by the server", "cancelled by the client (its task)". */

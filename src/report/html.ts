@@ -73,6 +73,7 @@ function describe(c: CallInfo): string {
   if (c.heartbeats.length) parts.push(`${c.heartbeats.length} heartbeat${c.heartbeats.length === 1 ? '' : 's'}`);
   if (c.progress.length) parts.push(`${c.progress.length} progress from the server`);
   if (c.lateResponse !== undefined) parts.push(`the server answered anyway at ${axisLabel(c.lateResponse)}; dropped`);
+  if (c.guard !== undefined) parts.push(c.guard);
   return parts.join(' · ');
 }
 
@@ -270,7 +271,7 @@ function card(value: string, label: string, color?: string): string {
 }
 
 function notable(a: Analysis): string {
-  const list = a.calls.filter((c) => c.outcome !== 'ok' || c.lateResponse !== undefined);
+  const list = a.calls.filter((c) => c.outcome !== 'ok' || c.lateResponse !== undefined || c.guard !== undefined);
   if (!list.length) return '';
   const items = list.map(
     (c) => `<li><span class="dot" style="background:${COLORS[c.outcome]}"></span>${esc(describe(c))}</li>`,

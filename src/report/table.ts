@@ -132,7 +132,7 @@ export function renderText(a: Analysis, file: string): string {
       ),
     );
   }
-  const notable = a.calls.filter((c) => c.outcome !== 'ok' || c.lateResponse !== undefined);
+  const notable = a.calls.filter((c) => c.outcome !== 'ok' || c.lateResponse !== undefined || c.guard !== undefined);
   if (notable.length) {
     out.push('');
     out.push('Requests that did not simply succeed:');
@@ -143,12 +143,13 @@ export function renderText(a: Analysis, file: string): string {
       let how: string = c.outcome;
       if (c.outcome === 'timeout') how = timeoutText(c);
       else if (c.outcome === 'cancelled') how = cancelText(c);
-      else if (c.outcome === 'tool-error') how = 'isError result from the server';
+      else if (c.outcome === 'tool-error') how = c.by === 'leash' ? 'isError result from mcp-leash' : 'isError result from the server';
       else if (c.outcome === 'server-exited') how = 'failed: the server exited';
       else if (c.outcome === 'unfinished') how = 'no answer before the trace ended';
       const late = c.lateResponse !== undefined ? `; the server answered anyway ${formatLatency(c.lateResponse - c.start)} in, answer dropped` : '';
       const session = a.sessions > 1 ? ` (session ${c.session})` : '';
-      out.push(...wrap(`  #${c.n}${session} ${what} ${at}: ${how}${took}${late}`, WIDTH, '      '));
+      const guard = c.guard !== undefined ? `; ${c.guard}` : '';
+      out.push(...wrap(`  #${c.n}${session} ${what} ${at}: ${how}${took}${late}${guard}`, WIDTH, '      '));
     }
   }
   if (a.otherFormat !== undefined) {

@@ -21,6 +21,7 @@ import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
 import { signalNumber, STOP_SIGNALS } from './signals.js';
 import { Valve } from './valve.js';
+import { SpillFolder } from './spill.js';
 import { protocolOut } from '../stdout.js';
 
 export interface ProxyOptions {
@@ -80,7 +81,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   // Payload summaries (never payloads) only at debug; the check is made once, off the hot path.
   const debugFrames = logger.isLevelEnabled('debug');
   const tap = opts.tap;
+  // Only a policy that may spill gets a spill folder (made on first use, src/shell/spill.ts).
+  const spill = maySpill(policy) ? new SpillFolder(policy.spill) : undefined;
   const session = new Session(policy, {
+    ...(spill !== undefined && { spill: spill.place }),
     epochOffsetMs: performance.timeOrigin,
     // Events cost an object each: only a tap reads them.
     events: tap !== undefined,
@@ -111,7 +115,14 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   let linesSinceDrain = 0;
   // A message that cannot be encoded goes back to the core after the batch it was in
   // (wiring.ts), stamped like the chunk being read, so time never steps back within a chunk.
-  const hooks = { write, other: perform, now: () => readingAt ?? now() };
+  const hooks = { write, other: perform, now: () => readingAt ?? now(), spill: spillOne };
+
+  /** A result over its budget, to a file (the core has worded the answers for both outcomes). */
+  function spillOne(o: Extract<Output, { type: 'spill' }>): boolean {
+    const why = spill === undefined ? 'no spill folder' : spill.write(o.path, o.frame);
+    if (why !== undefined) logger.warn({ path: o.path, err: why, call: o.call }, 'could not write a spilled result; the client is told the result was too large');
+    return why === undefined;
+  }
   function drain(): void {
     linesSinceDrain = 0;
     drainOutputs(session, hooks);
@@ -369,6 +380,10 @@ function encodedBytes(pieces: Buffer[]): number {
   let n = 0;
   for (const p of pieces) n += p.length;
   return n - 1;
+}
+
+function maySpill(policy: Policy): boolean {
+  return policy.defaults.onLargeResult === 'spill' || policy.rules.some((r) => r.onLargeResult === 'spill');
 }
 
 function frameSummary(from: 'client' | 'child', frame: Frame, bytes: number): Record<string, unknown> {

@@ -35,13 +35,22 @@ export interface DrainHooks {
   other(out: Output): void;
   /** The time to give the core with an unencodable message. */
   now(): number;
+  /**
+   * Writes a spilled result (a 'spill' output) and says whether it was written: then the
+   * answer that names the file is sent, else the one that does not. Without it: never written.
+   */
+  spill?(out: Extract<Output, { type: 'spill' }>): boolean;
 }
 
 /** Performs everything the core has to do, batch after batch, until it has nothing more. */
 export function drainOutputs(core: Drainable, hooks: DrainHooks): void {
   for (let batch = core.poll(); batch.length > 0; batch = core.poll()) {
     let failed: Array<[MessageOutput, string]> | undefined;
-    for (const o of batch) {
+    for (let o of batch) {
+      if (o.type === 'spill') {
+        const written = hooks.spill?.(o) ?? false;
+        o = { type: 'send', to: o.to, msg: written ? o.written : o.unwritten, call: o.call };
+      }
       if (o.type !== 'send' && o.type !== 'forward') {
         hooks.other(o);
         continue;

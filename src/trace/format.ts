@@ -9,7 +9,8 @@
 //           are the core's own (src/core/events.ts), with `at` turned into `t`.
 //
 // `call` is the core's CallId: `c<n>` for a client request, `s<n>` for a server-to-client
-// request, `l<n>` for one mcp-leash answered itself (tasks/get, tasks/result, ...). Every call has
+// request, `l<n>` for one mcp-leash answered itself (tasks/get, tasks/result, ...), `g<n>` for one
+// the guard rails refused (a hidden tool, prompt or resource). Every call has
 // exactly one `call-opened` and one `call-ended` line; the report counts calls from those alone.
 // Frames mcp-leash sent carry the `call` they belong to; a frame it received does not know its
 // call yet, and the `call-opened` line that follows it (same `id`, same `from`) names it.
@@ -19,7 +20,7 @@
 // unique within its session only.
 //
 // Payloads (params, result, error bodies, unparsable lines) appear only with --trace-payloads:
-// tool arguments and results may hold secrets. Without it a line says what happened, never what
+// tool arguments and results may hold secrets (and then redacted: redact.ts). Without it a line says what happened, never what
 // was said: method, tool name, ids, progress numbers, error codes, sizes.
 
 import type { CallId, CallPhase, ChildPhase, Outcome, TimeoutKind } from '../core/events.js';
@@ -89,6 +90,7 @@ export type EventName =
   | 'child'
   | 'restart'
   | 'task'
+  | 'guard'
   | 'exit'
   /** The disk could not keep up: `lines` lines were left out since the previous such note. */
   | 'dropped'
@@ -132,8 +134,20 @@ export interface EventRecord {
   queued?: boolean;
   /** late-answer: how long after the call ended. */
   afterMs?: number;
-  /** stray. */
-  what?: 'answer' | 'progress' | 'cancel';
+  /** stray: what arrived; guard: what kind of thing was hidden or refused. */
+  what?: 'answer' | 'progress' | 'cancel' | 'tool' | 'prompt' | 'resource';
+  /** guard: what the guard rails did (refused, hidden, truncated, spilled, too-large). */
+  action?: 'refused' | 'hidden' | 'truncated' | 'spilled' | 'too-large';
+  /** guard: the hidden tool, prompt or resource; `names` for a list answer that lost several. */
+  name?: string;
+  names?: string[];
+  /** guard: the policy entry that hid it (`tools.deny["x"]`). */
+  rule?: string;
+  /** guard: the answer's size from the server, the budget (maxResultBytes), what the client got, the spill file. */
+  bytes?: number;
+  limit?: number;
+  keptBytes?: number;
+  path?: string;
   /** child, exit. */
   reason?: string;
   exitCode?: number | null;

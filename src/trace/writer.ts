@@ -21,6 +21,7 @@ import type { Frame, MessageFrame } from '../core/frame.js';
 import { isObject, paramsOf, progressTokenOf, type JsonObject, type ProgressToken, type RequestId } from '../core/message.js';
 import type { Side } from '../core/outputs.js';
 import { TRACE_FORMAT_VERSION, type Direction, type EventRecord, type FrameRecord, type TraceRecord } from './format.js';
+import { createRedactor, redactText, type Redactor } from './redact.js';
 import type { SentOutput, Tap } from './tap.js';
 
 export interface TraceOptions {
@@ -32,6 +33,8 @@ export interface TraceOptions {
   clock?: () => number;
   /** Lines waiting for the disk beyond this many bytes are dropped (and counted). */
   maxPendingBytes?: number;
+  /** Applied to every payload written (redact.ts); default: the built-in secret keys and credential shapes. */
+  redact?: Redactor;
 }
 
 const DEFAULT_MAX_PENDING = 64 * 1024 * 1024;
@@ -57,6 +60,8 @@ export class TraceWriter implements Tap {
   #fd: number;
   #stream: WriteStream;
   #payloads: boolean;
+  /** Payloads pass through this before they are written: secrets never reach the file. */
+  #redact: Redactor;
   #clock: () => number;
   #t0: number;
   #maxPending: number;
@@ -74,6 +79,7 @@ export class TraceWriter implements Tap {
     this.session = randomUUID();
     this.#s = this.session.slice(0, 8);
     this.#payloads = opts.payloads ?? false;
+    this.#redact = opts.redact ?? createRedactor();
     this.#clock = opts.clock ?? (() => performance.now());
     this.#maxPending = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING;
     this.#fd = openSync(path, 'a', 0o600);
@@ -115,7 +121,7 @@ export class TraceWriter implements Tap {
     const dir = RECEIVED[from];
     if (frame.kind === 'unparsable') {
       const r: FrameRecord = { t, s: this.#s, dir, kind: 'unparsable', bytes, problem: frame.problem };
-      if (this.#payloads && frame.preview !== undefined) r.line = frame.preview;
+      if (this.#payloads && frame.preview !== undefined) r.line = redactText(frame.preview);
       return this.#write(r);
     }
     if (frame.kind === 'invalid') return this.#write({ t, s: this.#s, dir, kind: 'invalid', bytes, id: frame.id });
@@ -211,6 +217,18 @@ export class TraceWriter implements Tap {
         r.taskId = e.taskId;
         r.status = e.status;
         break;
+      case 'guard':
+        r.call = e.call;
+        r.action = e.action;
+        if (e.what !== undefined) r.what = e.what;
+        if (e.name !== undefined) r.name = e.name;
+        if (e.names !== undefined) r.names = e.names;
+        if (e.rule !== undefined) r.rule = e.rule;
+        if (e.bytes !== undefined) r.bytes = e.bytes;
+        if (e.limit !== undefined) r.limit = e.limit;
+        if (e.keptBytes !== undefined) r.keptBytes = e.keptBytes;
+        if (e.path !== undefined) r.path = e.path;
+        break;
       case 'exit':
         r.code = e.code;
         r.reason = e.reason;
@@ -255,7 +273,7 @@ export class TraceWriter implements Tap {
     const params = paramsOf(msg);
     this.#params(r, frame.method, params, token);
     if (this.#payloads && 'params' in msg) {
-      r.params = token !== undefined && params ? { ...params, _meta: { ...(isObject(params._meta) ? params._meta : {}), progressToken: token } } : msg.params;
+      r.params = this.#redact(token !== undefined && params ? { ...params, _meta: { ...(isObject(params._meta) ? params._meta : {}), progressToken: token } } : msg.params);
     }
     return r;
   }
@@ -272,7 +290,7 @@ export class TraceWriter implements Tap {
     r.method = msg.method as string;
     if (kind === 'request' && isId(msg.id)) r.id = msg.id;
     this.#params(r, r.method, paramsOf(msg), undefined);
-    if (this.#payloads && 'params' in msg) r.params = msg.params;
+    if (this.#payloads && 'params' in msg) r.params = this.#redact(msg.params);
     return r;
   }
 
@@ -281,8 +299,8 @@ export class TraceWriter implements Tap {
     if (error !== undefined) r.errorCode = isObject(error) && typeof error.code === 'number' ? error.code : NaN;
     else if (!unknownResult) r.isError = isObject(result) && result.isError === true;
     if (this.#payloads) {
-      if (result !== undefined) r.result = result;
-      if (error !== undefined) r.error = error;
+      if (result !== undefined) r.result = this.#redact(result);
+      if (error !== undefined) r.error = this.#redact(error);
     }
   }
 
@@ -304,10 +322,10 @@ export class TraceWriter implements Tap {
       if (total !== undefined) r.total = total;
       // Words are payload, even in a message mcp-leash sends: a progress it held back and a
       // cancel it rewrote carry the server's or the client's.
-      if (this.#payloads && typeof params.message === 'string') r.message = params.message;
+      if (this.#payloads && typeof params.message === 'string') r.message = redactText(params.message);
     } else if (method === 'notifications/cancelled') {
       if (isId(params.requestId)) r.requestId = params.requestId;
-      if (this.#payloads && typeof params.reason === 'string') r.reason = params.reason;
+      if (this.#payloads && typeof params.reason === 'string') r.reason = redactText(params.reason);
     }
   }
 

@@ -6,10 +6,10 @@ import { DEFAULT_POLICY } from '../../src/policy/types.js';
 
 const rows: KeyRow[] = CONFIG_KEYS.flatMap((row) => (row.type === 'group' ? [...row.keys] : row.type === 'key' ? [row] : []));
 
-/** Every path to a plain value in an object, arrays left out (rules have their own table). */
+/** Every path to a plain value in an object; lists of strings are values, rules (their own table) are left out. */
 function leaves(value: object, prefix = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) =>
-    Array.isArray(v) ? [] : typeof v === 'object' && v !== null ? leaves(v as object, `${prefix}${k}.`) : [`${prefix}${k}`],
+    Array.isArray(v) ? (k === 'rules' ? [] : [`${prefix}${k}`]) : typeof v === 'object' && v !== null ? leaves(v as object, `${prefix}${k}.`) : [`${prefix}${k}`],
   );
 }
 
@@ -21,7 +21,7 @@ describe('the key table', () => {
 
   it('fills every field a rule can have, each from one key', () => {
     const landed = RULE_KEYS.map((row) => ('rule' in row.lands ? row.lands.rule : ''));
-    expect(landed).toEqual(['tool', 'method', 'idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxConcurrency']);
+    expect(landed).toEqual(['tool', 'method', 'idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxConcurrency', 'maxResultBytes', 'onLargeResult']);
   });
 
   it('documents every key, and names keys once per object', () => {

@@ -39,9 +39,9 @@ describe('a valid config file', () => {
       json(FULL_CONFIG),
     );
     expect(policy).toEqual({
-      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
+      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 2_000_000, onLargeResult: 'truncate' },
       rules: [
-        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1 },
+        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1, maxResultBytes: 200_000, onLargeResult: 'error' },
         { tool: 'search_*', totalTimeoutMs: 20_000 },
         { method: 'resources/read', totalTimeoutMs: 30_000, onTimeout: 'error' },
         { tool: 'x', heartbeatMs: 2_500 },
@@ -55,6 +55,11 @@ describe('a valid config file', () => {
       healthCheck: { intervalMs: 30_000, misses: 3 },
       shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
       tasks: 'off',
+      tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
+      prompts: { deny: ['internal_*'] },
+      resources: { deny: ['file:///secrets/*'] },
+      spill: { folder: expect.stringMatching(/leash-load-.*\/case-[^/]+\/spilled$/) as unknown as string, keep: true },
+      redactKeys: ['session_id', 'X-Internal-Auth'],
     });
     expect(settings.logLevel).toBe('debug');
     // Relative paths in the file are relative to the file, not to the working directory.
@@ -130,7 +135,8 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     // unknown keys, with the likely intended key
     [{ timout: '5s' }, 'unknown key "timout" at top level; timeouts go under "defaults" (e.g. "defaults": {"totalTimeout": "30s"}) or in a rule in "rules"'],
     [{ idleTimeout: '5s' }, 'unknown key "idleTimeout" at top level; timeouts go under "defaults" (e.g. "defaults": {"idleTimeout": "30s"}) or in a rule in "rules"'],
-    [{ tools: [] }, 'unknown key "tools" at top level; did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?'],
+    [{ tools: [] }, 'tools: expected an object, got an array'],
+    [{ tool: 'x' }, 'unknown key "tool" at top level; did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?'],
     [{ startuptimeout: '5s' }, 'unknown key "startuptimeout" at top level; did you mean "startupTimeout"?'],
     [{ rules: [{ tol: 'a' }] }, 'rules[0]: unknown key "tol"; did you mean "tool"?'],
     [{ rules: [{ tool: 'a' }, { tool: 'b', totalTimout: '1s' }] }, 'rules[1]: unknown key "totalTimout"; did you mean "totalTimeout"?'],
@@ -140,7 +146,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "tools", "prompts", "resources", "spill", "redactKeys", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],

@@ -10,7 +10,7 @@ const example = fileURLToPath(new URL('../../config.example.json', import.meta.u
 describe('policyToConfig (for --print-config)', () => {
   it('writes the defaults in the config file vocabulary', () => {
     expect(policyToConfig(DEFAULT_POLICY)).toEqual({
-      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s' },
+      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: 'off', onLargeResult: 'truncate' },
       rules: [],
       startupTimeout: '1m',
       serverEra: 'auto',
@@ -21,6 +21,11 @@ describe('policyToConfig (for --print-config)', () => {
       healthCheck: { interval: 'off', misses: 3 },
       shutdown: { stdinGrace: '2s', termGrace: '2s' },
       tasks: 'off',
+      tools: { allow: ['*'], deny: [] },
+      prompts: { deny: [] },
+      resources: { deny: [] },
+      spill: { folder: '', keep: false },
+      redactKeys: [],
     });
   });
 
@@ -44,10 +49,12 @@ describe('explainTool (for --explain-tool)', () => {
     expect(explainTool(policy, 'index_repo')).toBe(
       [
         'tool "index_repo":',
+        '  visible:      yes',
         '  totalTimeout: 30m',
         '  idleTimeout:  2m',
         '  onTimeout:    result',
         '  heartbeat:    10s',
+        '  maxResultBytes: 1MB, onLargeResult truncate',
         '  maxConcurrency: 1 for this rule, 4 overall',
         '  from: rules[0] (tool "index_repo"), defaults',
         '',
@@ -69,5 +76,12 @@ describe('explainTool (for --explain-tool)', () => {
   it('falls back on the defaults for a tool no rule names', () => {
     expect(explainTool(policy, 'echo')).toContain('  totalTimeout: 2m\n');
     expect(explainTool(policy, 'echo')).toContain('  from: defaults\n');
+  });
+
+  it('says whether a tool is hidden, and by which entry (tools.allow / tools.deny, deny wins)', () => {
+    const hiding = { ...policy, tools: { allow: ['read_*'], deny: ['read_secret*'] } };
+    expect(explainTool(hiding, 'read_file')).toContain('  visible:      yes\n');
+    expect(explainTool(hiding, 'read_secrets')).toContain('  visible:      no, hidden by tools.deny["read_secret*"]');
+    expect(explainTool(hiding, 'shell')).toContain('  visible:      no, hidden by tools.allow (no entry matches it)');
   });
 });

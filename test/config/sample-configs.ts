@@ -4,9 +4,9 @@
 /** Every key of the file, each set. */
 export const FULL_CONFIG = {
   $schema: './schema/leash.schema.json',
-  defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s' },
+  defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: '2MB', onLargeResult: 'truncate' },
   rules: [
-    { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1 },
+    { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1, maxResultBytes: '200kB', onLargeResult: 'error' },
     { tool: 'search_*', totalTimeout: '20s' },
     { method: 'resources/read', totalTimeout: '30s', onTimeout: 'error' },
     { tool: 'x', heartbeat: '2500ms' },
@@ -19,6 +19,11 @@ export const FULL_CONFIG = {
   healthCheck: { interval: '30s', misses: 3 },
   shutdown: { stdinGrace: '2s', termGrace: '2s' },
   tasks: 'off',
+  tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
+  prompts: { deny: ['internal_*'] },
+  resources: { deny: ['file:///secrets/*'] },
+  spill: { folder: 'spilled', keep: true },
+  redactKeys: ['session_id', 'X-Internal-Auth'],
   logLevel: 'debug',
   logFile: 'logs/leash.log',
   trace: '/var/tmp/trace.jsonl',

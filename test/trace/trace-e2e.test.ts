@@ -34,7 +34,7 @@ async function traceLine(path: string, match: (r: TraceRecord) => boolean, what:
 
 const isEventLine = (r: TraceRecord): r is EventRecord => r.kind === 'event';
 
-async function session(extraArgs: string[] = [], o: { cancel?: boolean } = {}): Promise<{ path: string; records: TraceRecord[]; text: string }> {
+async function session(extraArgs: string[] = [], o: { cancel?: boolean } = {}): Promise<{ path: string; records: TraceRecord[]; text: string; stderr: string }> {
   const dir = tmpDir('leash-trace-e2e-');
   const path = join(dir, 'trace.jsonl');
   const p = startRawProxy({ leashArgs: ['--trace', path, '--tool-timeout', 'sleep=400ms', '--heartbeat', '150ms', '--log-level', 'warn', ...extraArgs] });
@@ -60,7 +60,7 @@ async function session(extraArgs: string[] = [], o: { cancel?: boolean } = {}): 
   expect(p.messages().filter((m) => isMethod('notifications/progress')(m, '')).length).toBeGreaterThan(0);
   const text = readFileSync(path, 'utf8');
   const records = text.trimEnd().split('\n').map((l) => JSON.parse(l) as TraceRecord);
-  return { path, records, text };
+  return { path, records, text, stderr: p.stderr() };
 }
 
 describe('--trace', () => {
@@ -136,12 +136,19 @@ describe('--trace', () => {
     expect(a.totals.lateResponses).toBe(1);
   });
 
-  it('includes payloads with --trace-payloads', async () => {
-    const { records, text } = await session(['--trace-payloads'], { cancel: false });
+  it('includes payloads with --trace-payloads, secrets redacted there and in debug logs, never in what it forwards', async () => {
+    // session() checks that the client got SECRET back from the echo tool: it was forwarded intact both ways.
+    const { records, text, stderr } = await session(['--trace-payloads', '--log-level', 'debug'], { cancel: false });
     expect(records[0]).toMatchObject({ event: 'start', payloads: true });
-    expect(text).toContain(SECRET);
+    expect(text).not.toContain(SECRET);
+    expect(stderr).toContain('"level":20'); // debug lines were written
+    expect(stderr).not.toContain(SECRET);
     const echoIn = records.find((r): r is FrameRecord => r.kind === 'request' && (r as FrameRecord).tool === 'echo')!;
-    expect(echoIn.params).toMatchObject({ name: 'echo', arguments: { text: SECRET } });
+    expect(echoIn.params).toMatchObject({ name: 'echo', arguments: { text: '[redacted]' } });
+    const echoOut = records.find((r): r is FrameRecord => r.kind === 'response' && r.dir === 'leash->client' && r.id === 1)!;
+    expect(echoOut.result).toMatchObject({ content: [{ type: 'text', text: '[redacted]' }] });
+    // Protocol fields that merely look like secrets are kept.
+    expect(text).toContain('"progressToken":"tok"');
   });
 
   it('traces a long answer by its size, without its content', async () => {

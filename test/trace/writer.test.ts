@@ -167,9 +167,10 @@ describe('trace writer', () => {
     expect(a[3]).toMatchObject({ dir: 'leash->client', token: 'p', progress: 1 });
     expect(a[5]).toMatchObject({ own: true, requestId: 9 });
     expect(a[7]).toMatchObject({ errorCode: -32602, id: 1, origId: 9 });
-    expect(b[0]!.params).toEqual({ name: 'login', arguments: { password: 'hunter2' }, _meta: { progressToken: 'p' } });
+    // The password is redacted (redact.ts); the progress token, a protocol field, is not.
+    expect(b[0]!.params).toEqual({ name: 'login', arguments: { password: '[redacted]' }, _meta: { progressToken: 'p' } });
     // A forwarded message's params as sent: with the token mcp-leash gave it.
-    expect(b[1]!.params).toEqual({ name: 'login', arguments: { password: 'hunter2' }, _meta: { progressToken: 9 } });
+    expect(b[1]!.params).toEqual({ name: 'login', arguments: { password: '[redacted]' }, _meta: { progressToken: 9 } });
     expect(b[3]).toMatchObject({ message: 'hunter2 step', token: 'p' });
     expect(b[5]).toMatchObject({ reason: 'hunter2 reason' });
     expect(b[7]!.error).toEqual({ code: -32602, message: 'bad hunter2' });
