@@ -7,7 +7,7 @@ import { childProgressed, type ClientCall, type IllegalHook } from './call-life.
 import type { ClientCalls } from './client-calls.js';
 import { notification, type JsonObject } from './message.js';
 import type { Outbox } from './outbox.js';
-import { heartbeatParams, markSent, shapeChildProgress } from './progress.js';
+import { heartbeatParams, markSent, shapeChildProgress, takeToken, throttleOpensAt } from './progress.js';
 import { heartbeatText } from './texts.js';
 
 export interface ProgressDeps {
@@ -31,7 +31,8 @@ export class ProgressRelay {
     childProgressed(call, now, this.#d.illegal);
     const p = call.progress;
     if (!p) return;
-    if (p.sent === undefined || now >= p.lastSentAt + this.#d.policy.progressIntervalMs) this.#forward(call, params, now);
+    // The bucket, not the time since the last notification: a burst goes through, a flood is held.
+    if (now >= throttleOpensAt(p, this.#d.policy.progressIntervalMs)) this.#forward(call, params, now);
     else {
       p.pending = params; // the throttle keeps only the newest
       this.#event(call, params, 'held', now);
@@ -50,7 +51,7 @@ export class ProgressRelay {
     if (!p) return;
     const heartbeatDue = call.rule.heartbeatMs > 0 && now >= p.lastSentAt + call.rule.heartbeatMs;
     // Held-back child progress is fresher news than a heartbeat, so it goes first whichever is due.
-    if (p.pending && (heartbeatDue || now >= p.lastSentAt + this.#d.policy.progressIntervalMs)) return this.#forward(call, p.pending, now);
+    if (p.pending && (heartbeatDue || now >= throttleOpensAt(p, this.#d.policy.progressIntervalMs))) return this.#forward(call, p.pending, now);
     if (!heartbeatDue) return;
     const queued = call.phase === 'queued';
     const queue = queued ? { position: this.#d.calls.queuePosition(call) } : undefined;
@@ -72,6 +73,8 @@ export class ProgressRelay {
     p.pending = undefined;
     const out = shapeChildProgress(p, childParams);
     if (!out) return this.#event(call, childParams, 'dropped', now);
+    // Every child update that goes out takes a token, flushes and heartbeat stand-ins included.
+    takeToken(p, this.#d.policy.progressIntervalMs, now);
     markSent(p, out, now);
     this.#d.out.send('client', notification('notifications/progress', this.#d.withTaskMeta(call, out)), call.id);
     this.#event(call, out, 'forwarded', now);
