@@ -17,6 +17,13 @@ export type Output =
   | { type: 'forward'; to: Side; frame: MessageFrame; id?: RequestId; token?: ProgressToken; call?: CallId }
   /** Send a message of mcp-leash's own making (an answer, a heartbeat, a rewritten cancel). */
   | { type: 'send'; to: Side; msg: JsonObject; call?: CallId; /** legacy, goes with issue 18 */ origId?: RequestId }
+  /**
+   * Write what is queued for the client now, and what follows for the client no sooner than `ms`
+   * later, in a write of its own. The core asks for it between a progress notification and the
+   * answer right behind it (progress-relay.ts, ANSWER_GAP_MS): an SDK client that reads both in
+   * one chunk drops the progress. Messages to the child are not held.
+   */
+  | { type: 'client-gap'; ms: number }
   /** Structured log line; `fields` never hold payloads at info and above. */
   | { type: 'log'; level: LogLevel; msg: string; fields?: JsonObject }
   /** Something the core decided, for traces and tests (only when SessionOptions.events is on). */

@@ -7,7 +7,7 @@ import { childProgressed, type ClientCall, type IllegalHook } from './call-life.
 import type { ClientCalls } from './client-calls.js';
 import { notification, type JsonObject } from './message.js';
 import type { Outbox } from './outbox.js';
-import { heartbeatParams, markSent, shapeChildProgress, takeToken, throttleOpensAt } from './progress.js';
+import { ANSWER_GAP_MS, heartbeatParams, markSent, shapeChildProgress, takeToken, throttleOpensAt } from './progress.js';
 import { heartbeatText } from './texts.js';
 
 export interface ProgressDeps {
@@ -39,10 +39,20 @@ export class ProgressRelay {
     }
   }
 
-  /** The newest progress held back by the throttle goes out before the answer, never after. */
-  flushBeforeAnswer(call: ClientCall, now: number): void {
-    const pending = call.progress?.pending;
-    if (pending) this.#forward(call, pending, now);
+  /**
+   * The child answered: the newest progress held back by the throttle goes out before the answer,
+   * never after; and when the client heard progress for this call less than ANSWER_GAP_MS ago,
+   * the answer is kept that far behind it (a 'client-gap' output), so that an SDK client reads the
+   * progress before the answer retires its handler (progress.ts, ANSWER_GAP_MS).
+   */
+  beforeAnswer(call: ClientCall, now: number): void {
+    const p = call.progress;
+    if (!p) return;
+    if (p.pending) this.#forward(call, p.pending, now);
+    // A task's answer is kept for tasks/result, not sent: nothing to keep apart.
+    if (p.notifiedAt === undefined || call.taskId !== undefined) return;
+    const ms = p.notifiedAt + ANSWER_GAP_MS - now;
+    if (ms > 0) this.#d.out.push({ type: 'client-gap', ms });
   }
 
   /** A call's timer fired without a timeout: a held-back update or a heartbeat may be due. */

@@ -214,7 +214,7 @@ export class Session {
       }
       return;
     }
-    this.#progress.flushBeforeAnswer(call, now);
+    this.#progress.beforeAnswer(call, now);
     const answer = lookInto(call, frame, now, this.#life, this.#tasks);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
     const outcome = this.#out.events ? outcomeOf('msg' in answer ? answer.msg : frame.msg, call.method) : 'ok';

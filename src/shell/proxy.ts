@@ -20,6 +20,7 @@ import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
 import { signalNumber, STOP_SIGNALS } from './signals.js';
 import { Valve } from './valve.js';
+import { ClientGaps } from './client-gaps.js';
 import { protocolOut } from '../stdout.js';
 
 export interface ProxyOptions {
@@ -107,6 +108,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const logs: Extract<Output, { type: 'log' }>[] = [];
   const toClientValve = new Valve();
   const toChildValve = new Valve();
+  // What the core asked to keep apart from what came before ('client-gap') waits here.
+  const gaps = new ClientGaps(writeToClient);
 
   let linesSinceDrain = 0;
   function drain(): void {
@@ -141,6 +144,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
         else for (const b of encoded) queue.push(b);
         break;
       }
+      case 'client-gap':
+        flush(); // what came before goes out now, in a write of its own
+        gaps.gap(o.ms);
+        break;
       case 'log':
         logs.push(o);
         break;
@@ -179,8 +186,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   function flush(): void {
     if (toClient.length) {
-      // A slow client slows the child down: stop reading the child until the client catches up.
-      if (!clientGone && !writeQueued(stdout, toClient) && child) toClientValve.hold(child.stdout, stdout);
+      if (gaps.holding) gaps.hold(toClient);
+      else writeToClient(toClient);
     }
     toClient.length = 0;
     if (toChild.length) {
@@ -192,6 +199,11 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       // is still seen (a paused stdin cannot see EOF) unless it had sent more than the backlog.
       if (c && !ok && c.stdin.writableLength >= CHILD_BACKLOG_BYTES) toChildValve.hold(stdin, c.stdin);
     }
+  }
+
+  function writeToClient(items: (string | Buffer)[]): void {
+    // A slow client slows the child down: stop reading the child until the client catches up.
+    if (!clientGone && !writeQueued(stdout, items) && child) toClientValve.hold(child.stdout, stdout);
   }
 
   /**
@@ -332,6 +344,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     if (exiting) return;
     exiting = true;
     alarm.clear();
+    gaps.release(); // an answer kept behind a gap must still reach the client
+
     logger.info({ code, reason }, 'mcp-leash exits');
     await reaping;
     await reapGroup(lastChild, graceMs);

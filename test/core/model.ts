@@ -28,7 +28,7 @@ import { expect } from 'vitest';
 import type { JsonObject, ProgressToken, RequestId } from '../../src/core/message.js';
 import { createResolver } from '../../src/policy/resolve.js';
 import type { Policy, ResolvedRule } from '../../src/policy/types.js';
-import { PROGRESS_BURST } from '../../src/core/progress.js';
+import { ANSWER_GAP_MS, PROGRESS_BURST } from '../../src/core/progress.js';
 import { Link, policy, type Stamped } from './link.js';
 
 // ── the world ──────────────────────────────────────────────────────────────────────────────
@@ -153,6 +153,8 @@ interface MCall {
   awaitingFlushAnswer: boolean;
   /** The model's own bucket for the child's forwarded updates: when it would be full again. */
   tat: number;
+  /** When the client last got a progress notification for it (child's or heartbeat). */
+  notifiedAt?: number;
   lastValue?: number;
   lastTotal?: number;
   lastHeardAt: number;
@@ -412,9 +414,18 @@ export class Model {
 
   // ── outputs ──
 
+  /** End of the newest 'client-gap' in the batch being absorbed: the client reads nothing before it. */
+  gapUntil = -Infinity;
+
   absorb(outs: Stamped[], step: Step): void {
+    this.gapUntil = -Infinity;
     for (const { t, out } of outs) {
       if (out.type === 'log') continue;
+      if (out.type === 'client-gap') {
+        if (!(out.ms > 0 && out.ms <= ANSWER_GAP_MS)) this.fail(`client-gap of ${out.ms}ms`);
+        this.gapUntil = Math.max(this.gapUntil, t + out.ms);
+        continue;
+      }
       if (out.type === 'exit') {
         if (this.exited === undefined) this.fail(`stop without a child exit: ${JSON.stringify(out)}`);
         if (out.code !== this.exited) this.fail(`stop code ${out.code}, child exited with ${this.exited}`);
@@ -546,6 +557,10 @@ export class Model {
     const answerFor = result?.answerFor ?? err?.data?.answerFor;
     if (answerFor !== undefined) {
       if (answerFor !== c.key || step.k !== 'answer' || step.target !== c) this.fail(`child answer for ${String(answerFor)} delivered as key ${c.key}`);
+      // Issue 21: an SDK client drops progress read in one chunk with its answer; a gap keeps them apart.
+      if (c.notifiedAt !== undefined && t < c.notifiedAt + ANSWER_GAP_MS && this.gapUntil < c.notifiedAt + ANSWER_GAP_MS) {
+        this.fail(`child answer for key ${c.key} at ${t}, ${t - c.notifiedAt}ms after its progress, without a gap (until ${this.gapUntil})`);
+      }
     } else if (err?.code === -32000) {
       if (this.exited === undefined) this.fail(`-32000 without a child exit for key ${c.key}`);
     } else {
@@ -596,6 +611,7 @@ export class Model {
       this.fail(`progress message neither the child's nor a heartbeat: ${JSON.stringify(p)}`);
     }
     c.lastValue = v;
+    c.notifiedAt = t;
     // Heartbeats echo the total of the last notification sent (none when it had none).
     c.lastTotal = typeof p.total === 'number' ? p.total : undefined;
     c.lastHeardAt = t;

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/core/message.js';
-import { PROGRESS_BURST } from '../../src/core/progress.js';
+import { ANSWER_GAP_MS, PROGRESS_BURST } from '../../src/core/progress.js';
 import { Link, call, cancel, ok, policy, progress, progressOf, responsesOf } from './link.js';
 
 /** Checks the §6 ordering rules on what one client token saw. */
@@ -323,5 +323,55 @@ describe('§6 progress: throttle (a token bucket: PROGRESS_BURST at once, then o
     l.client(cancel(1)).advance(1000);
     expect(progressOf(l.toClient).map((p) => p.progress)).toStrictEqual(Array.from({ length: PROGRESS_BURST }, (_, i) => i + 1));
     expect(responsesOf(l.toClient)).toStrictEqual([]);
+  });
+});
+
+// Issue 21, part B: SDK clients drop a progress notification they read in the same chunk as the
+// answer (the notification handler runs a microtask later, the answer retires it at once). The
+// core asks the shell to keep the answer ANSWER_GAP_MS behind the last progress of its call.
+describe('§6 progress: the answer keeps its distance from the last progress', () => {
+  const gapsAndSends = (l: Link) =>
+    l.take().flatMap((s) => (s.out.type === 'client-gap' ? [[s.t, 'gap', s.out.ms]] : s.out.type === 'send' && s.out.to === 'client' ? [[s.t, s.out.msg.method ?? 'answer']] : []));
+
+  it('an answer right behind a progress: the progress, a client-gap, then the answer', () => {
+    const l = new Link(policy({ defaults: { heartbeatMs: 10_000 } }));
+    l.client(call(1, 't', 'tok')).advance(1000).take();
+    l.child(progress(1, 1, 3)).advance(5).child(ok(1, {}));
+    expect(gapsAndSends(l)).toStrictEqual([
+      [1000, 'notifications/progress'],
+      [1005, 'gap', ANSWER_GAP_MS - 5],
+      [1005, 'answer'],
+    ]);
+  });
+
+  it('a held-back update flushed by the answer gets the whole gap', () => {
+    const l = new Link(policy({ progressIntervalMs: 100, defaults: { heartbeatMs: 10_000 } }));
+    l.client(call(1, 't', 'tok')).advance(1000);
+    for (let i = 1; i <= PROGRESS_BURST + 1; i++) l.child(progress(1, i));
+    l.take();
+    l.advance(3).child(ok(1, {}));
+    expect(gapsAndSends(l)).toStrictEqual([
+      [1003, 'notifications/progress'],
+      [1003, 'gap', ANSWER_GAP_MS],
+      [1003, 'answer'],
+    ]);
+  });
+
+  it('a heartbeat counts too: the client may read it with the answer just the same', () => {
+    const l = new Link(policy({ defaults: { heartbeatMs: 1000 } }));
+    l.client(call(1, 't', 'tok')).advance(1001).take();
+    l.child(ok(1, {}));
+    expect(gapsAndSends(l)).toStrictEqual([
+      [1001, 'gap', ANSWER_GAP_MS - 1],
+      [1001, 'answer'],
+    ]);
+  });
+
+  it('no gap when the last progress is ANSWER_GAP_MS old or more, or there was none', () => {
+    const l = new Link(policy({ defaults: { heartbeatMs: 0 } }));
+    l.client(call(1, 't', 'tok')).child(progress(1, 1)).advance(ANSWER_GAP_MS).take();
+    l.child(ok(1, {}));
+    l.client(call(2, 't', 'tok2')).advance(1).child(ok(2, {})).client(call(3, 't')).child(progress(3, 1)).child(ok(3, {}));
+    expect(l.take().filter((s) => s.out.type === 'client-gap')).toStrictEqual([]);
   });
 });
