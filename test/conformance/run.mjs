@@ -14,9 +14,11 @@
 // why and exits 0, so that CI can call it on every Node version. Environment: LEASH_BIN runs
 // another build of mcp-leash (e.g. an older one, to compare).
 //
-// The client scenarios are not run: the suite starts an HTTP server of its own for each and runs a
-// client command against its URL, so a stdio client would need the reverse bridge (stdio server
-// -> HTTP client), and the scenarios there test the client, not the server mcp-leash wraps.
+// The client scenarios that do not test HTTP itself (initialize, tools_call,
+// elicitation-sep1034-client-defaults) run too, the other way round: the suite starts its test
+// server and runs client.mjs, an SDK client over stdio to stdio-to-http.mjs (a stdio server that
+// relays to the suite's URL), directly or through mcp-leash. The auth and SSE scenarios test an
+// HTTP client's own behaviour, which a stdio client behind mcp-leash does not have.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -31,13 +33,15 @@ const SUITE = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/in
 const SERVER = join(HERE, 'reference-server.mjs');
 const LEASH = process.env.LEASH_BIN ? resolve(process.env.LEASH_BIN) : join(ROOT, 'bin/mcp-leash.js');
 const PROGRESS = 'tools-call-with-progress';
+const CLIENT_SCENARIOS = ['initialize', 'tools_call', 'elicitation-sep1034-client-defaults'];
 
 function parseArgs(argv) {
-  const o = { progressRuns: 20, scenarios: [] };
+  const o = { progressRuns: 20, scenarios: [], clients: true };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--progress-runs') o.progressRuns = Number(argv[++i]);
     else if (argv[i] === '--scenario') o.scenarios.push(argv[++i]);
-    else throw new Error(`unknown argument ${argv[i]} (expected --progress-runs N or --scenario NAME)`);
+    else if (argv[i] === '--no-client') o.clients = false;
+    else throw new Error(`unknown argument ${argv[i]} (expected --progress-runs N, --scenario NAME or --no-client)`);
   }
   if (!Number.isInteger(o.progressRuns) || o.progressRuns < 1) throw new Error('--progress-runs takes a whole number from 1');
   return o;
@@ -80,6 +84,12 @@ async function runMode(name, command, opts, work) {
     // The same CLI, repeated in one process (suite-repeat.mjs says why).
     if (more > 0) outputs.push(await node([join(HERE, 'suite-repeat.mjs'), bridge.url, PROGRESS, String(more), join(dir, 'progress')]));
     if (more > 0) lap(`${PROGRESS} x${more}`);
+    // Client scenarios: the suite runs `node client.mjs [--leash] URL` against its own server.
+    if (opts.clients && opts.scenarios.length === 0) {
+      const command = `${process.execPath} ${join(HERE, 'client.mjs')}${name === 'mcp-leash' ? ' --leash' : ''}`;
+      for (const s of CLIENT_SCENARIOS) outputs.push(await node([SUITE, 'client', '--command', command, '--scenario', s, '-o', join(dir, 'client')]));
+      lap('client scenarios');
+    }
     return { name, results: collect(dir), outputs, log, phases };
   } finally {
     await bridge.close();
@@ -94,7 +104,8 @@ function collect(dir) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.name === 'checks.json') {
-        const scenario = /^server-(.+)-\d{4}-\d\d-\d\dT[\d-]+Z$/.exec(dirname(p).split('/').at(-1))?.[1] ?? dirname(p);
+        const [, side, name] = /^(server-)?(.+)-\d{4}-\d\d-\d\dT[\d-]+Z$/.exec(dirname(p).split('/').at(-1)) ?? [, '', dirname(p)];
+        const scenario = side ? name : `client: ${name}`;
         const checks = JSON.parse(readFileSync(p, 'utf8'));
         const signature = checks.map((c) => `${c.id}:${c.status}`).sort().join(' ');
         const failed = checks.filter((c) => c.status === 'FAILURE').length;
