@@ -20,6 +20,8 @@ describe('MCP conformance suite, directly and through mcp-leash', () => {
       p.stderr.on('data', (c: Buffer) => (text += c.toString('utf8')));
       p.on('close', (c) => resolve({ code: c, out: text }));
     });
+    // The table goes to the test's output (and so to CI's log), pass or fail.
+    console.log(out);
     expect(out).toMatch(/tools-call-with-progress +\| pass 20\/20 runs/);
     expect(code, out).toBe(0);
   }, 600_000);
