@@ -178,7 +178,7 @@ export const CONFIG_KEYS: readonly Row[] = [
       '"2026" (2026-07-28): the probe waits for the server up to startupTimeout. "auto": learnt from the traffic; a probe the server leaves unanswered for 5s is answered as a legacy server would.',
     { help: 'the server\'s MCP era, when known (see README)' },
   ),
-  key('progressInterval', 'progressIntervalMs', duration, 'Minimum time between two progress notifications forwarded for one request (a flooding server is throttled, newest state kept).', {
+  key('progressInterval', 'progressIntervalMs', duration, "The progress throttle's refill: after a burst of 5, one of the server's updates per interval per request (a flood is throttled, newest state kept).", {
     help: 'minimum gap between forwarded progress notifications',
   }),
   key('maxConcurrency', 'maxConcurrency', concurrency, 'At most this many client requests in flight at the server; the rest wait in a FIFO queue. 0 or "off": unlimited.', {

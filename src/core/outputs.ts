@@ -24,6 +24,13 @@ export type Output =
    * stays free of I/O and has already ended the call; only the choice of the two is the shell's.
    */
   | { type: 'spill'; to: 'client'; call: CallId; path: string; frame: MessageFrame; written: JsonObject; unwritten: JsonObject }
+  /**
+   * Write what is queued for the client now, and what follows for the client no sooner than `ms`
+   * later, in a write of its own. The core asks for it between a progress notification and the
+   * answer right behind it (progress-relay.ts, ANSWER_GAP_MS): an SDK client that reads both in
+   * one chunk drops the progress. Messages to the child are not held.
+   */
+  | { type: 'client-gap'; ms: number }
   /** Structured log line; `fields` never hold payloads at info and above. */
   | { type: 'log'; level: LogLevel; msg: string; fields?: JsonObject }
   /** Something the core decided, for traces and tests (only when SessionOptions.events is on). */

@@ -240,7 +240,7 @@ export class Session {
       return;
     }
     this.#eras.childAnswered(call.method, frame.msg);
-    this.#progress.flushBeforeAnswer(call, now);
+    this.#progress.beforeAnswer(call, now);
     const looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard);
     if (looked instanceof Error) return this.#invalidAnswer(call, looked.message, now);
     const budgeted = call.rule.maxResultBytes > 0 && call.method === 'tools/call';

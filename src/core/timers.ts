@@ -8,7 +8,7 @@
 // | total         | a client call  | receivedAt + totalTimeout (queued time counts)                  |
 // | idle          | a running call | last dispatch or child progress + idleTimeout                  |
 // | heartbeat     | a client call  | last progress the client heard + heartbeat (needs its token)   |
-// | flush         | a client call  | last progress sent + progressInterval, when one is held back   |
+// | flush         | a client call  | the throttle's bucket has a token again, when one is held back |
 // | server-call   | ServerCalls    | receivedAt + the matching rule's totalTimeout                  |
 // | restart       | ChildLife      | the child died + backoff                                        |
 // | replay        | ChildLife      | replayed initialize sent + startupTimeout                       |
@@ -22,6 +22,7 @@
 // wakeAt() below is the earliest of them, and a woken call works out which one is due.
 
 import { idleSince, type ClientCall } from './call-life.js';
+import { throttleOpensAt } from './progress.js';
 
 export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'first-answer' | 'kill' | 'ladder' | 'task-expiry';
 
@@ -34,7 +35,7 @@ export function wakeAt(call: ClientCall, progressIntervalMs: number): number {
   const p = call.progress;
   if (p) {
     if (rule.heartbeatMs > 0) at = Math.min(at, p.lastSentAt + rule.heartbeatMs);
-    if (p.pending) at = Math.min(at, p.lastSentAt + progressIntervalMs);
+    if (p.pending) at = Math.min(at, throttleOpensAt(p, progressIntervalMs));
   }
   return at;
 }

@@ -22,6 +22,7 @@ import { Alarm, now } from './clock.js';
 import { signalNumber, STOP_SIGNALS } from './signals.js';
 import { Valve } from './valve.js';
 import { SpillFolder } from './spill.js';
+import { ClientGaps } from './client-gaps.js';
 import { protocolOut } from '../stdout.js';
 
 export interface ProxyOptions {
@@ -111,6 +112,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   const logs: Extract<Output, { type: 'log' }>[] = [];
   const toClientValve = new Valve();
   const toChildValve = new Valve();
+  // What the core asked to keep apart from what came before ('client-gap') waits here.
+  const gaps = new ClientGaps(writeToClient);
 
   let linesSinceDrain = 0;
   // A message that cannot be encoded goes back to the core after the batch it was in
@@ -149,6 +152,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   /** Every output but messages (wiring.ts encodes those and calls write()). */
   function perform(o: Output): void {
     switch (o.type) {
+      case 'client-gap':
+        flush(); // what came before goes out now, in a write of its own
+        gaps.gap(o.ms);
+        break;
       case 'log':
         logs.push(o);
         break;
@@ -178,8 +185,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   function flush(): void {
     if (toClient.length) {
-      // A slow client slows the child down: stop reading the child until the client catches up.
-      if (!clientGone && !writeQueued(stdout, toClient) && child) toClientValve.hold(child.stdout, stdout);
+      if (gaps.holding) gaps.hold(toClient);
+      else writeToClient(toClient);
     }
     toClient.length = 0;
     if (toChild.length) {
@@ -191,6 +198,11 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       // is still seen (a paused stdin cannot see EOF) unless it had sent more than the backlog.
       if (c && !ok && c.stdin.writableLength >= CHILD_BACKLOG_BYTES) toChildValve.hold(stdin, c.stdin);
     }
+  }
+
+  function writeToClient(items: (string | Buffer)[]): void {
+    // A slow client slows the child down: stop reading the child until the client catches up.
+    if (!clientGone && !writeQueued(stdout, items) && child) toClientValve.hold(child.stdout, stdout);
   }
 
   /**
@@ -332,6 +344,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     if (exiting) return;
     exiting = true;
     alarm.clear();
+    gaps.release(); // an answer kept behind a gap must still reach the client
+
     logger.info({ code, reason }, 'mcp-leash exits');
     await reaping;
     await reapGroup(lastChild, graceMs);
