@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
@@ -18,6 +17,7 @@ import { policyToConfig } from '../../src/config/print.js';
 import { configSchema } from '../../src/config/schema.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
 import { FLAGS_BASE_CONFIG, FULL_CONFIG } from './sample-configs.js';
+import { tmpDir } from '../helpers/procs.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -374,7 +374,7 @@ describe('fastParse is really used', () => {
 });
 
 describe('loadConfigFast and parseCommandLine', () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'leash-fast-load-'));
+  const cwd = tmpDir('leash-fast-load-');
   // valid.json logs to logs/x.log, and a run needs the log file's folder to exist.
   mkdirSync(join(cwd, 'logs'));
   const write = (name: string, text: string): string => {
@@ -433,7 +433,7 @@ describe('loadConfigFast and parseCommandLine', () => {
 describe('the CLI path does not load zod for a valid file', () => {
   const dist = join(root, 'dist/config/');
   const built = existsSync(join(dist, 'command-line.js'));
-  const dir = mkdtempSync(join(tmpdir(), 'leash-fast-'));
+  const dir = tmpDir('leash-fast-');
   // Records every module Node loads, zod's included, whichever way it is reached.
   const hooks = join(dir, 'hooks.mjs');
   writeFileSync(

@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
@@ -8,8 +7,9 @@ import { DOUBT } from '../../src/config/kinds.js';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
 import { FULL_CONFIG } from './sample-configs.js';
+import { tmpDir } from '../helpers/procs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'leash-load-'));
+const dir = tmpDir('leash-load-');
 
 /** Writes `text` to leash.json in a fresh directory and loads it as the user would: by a relative path. */
 function load(text: string) {

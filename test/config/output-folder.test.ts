@@ -3,11 +3,11 @@
 // one line naming the folder, nothing spawned, nothing created.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/procs.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin/mcp-leash.js');
@@ -15,7 +15,7 @@ const built = existsSync(join(root, 'dist/early-start.js'));
 
 describe.skipIf(!built)('a log file or trace in a missing folder, through bin/mcp-leash.js', () => {
   it.each(['--log-file', '--trace'])('%s: exits 2 naming the folder, before the server starts, creating nothing', (flag) => {
-    const dir = mkdtempSync(join(tmpdir(), 'leash-folder-'));
+    const dir = tmpDir('leash-folder-');
     const missing = join(dir, 'missing');
     const marker = join(dir, 'server-started');
     const server = ['-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`];

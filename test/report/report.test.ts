@@ -2,8 +2,7 @@
 // HTML page, and the subcommand through the real binary.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, labelOf, parseTrace, percentile } from '../../src/report/analyze.js';
@@ -13,6 +12,7 @@ import type { CallId } from '../../src/core/events.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { BIN, NODE, ROOT } from '../helpers/proxy.js';
 import { note, queuedTimeoutStory, req, res, tapScript, taskStory } from '../trace/tap-script.js';
+import { tmpDir } from '../helpers/procs.js';
 
 type Ending = 'ok' | 'error' | 'tool-error' | 'timeout' | 'cancelled' | 'server-exited' | 'open';
 
@@ -405,7 +405,7 @@ describe('HTML report', () => {
 });
 
 describe('mcp-leash report (the subcommand)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'leash-report-'));
+  const dir = tmpDir('leash-report-');
   const trace = join(dir, 'trace.jsonl');
   writeFileSync(trace, toText(synthetic()));
 
