@@ -25,7 +25,7 @@
 // soak.test.ts runs it in-process with a few thousand calls.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -539,6 +539,8 @@ export async function runSoak(opts = {}) {
     noAnomalies: anomalies.length === 0 && !runErr,
   };
   report.ok = Object.values(report.checks).every(Boolean);
+  // The config, logs and fixture files were read above; tests remove the files they create.
+  rmSync(dir, { recursive: true, force: true });
   return report;
 }
 
