@@ -32,6 +32,7 @@ export function applyConfig(base: Policy, file: ConfigFile): Policy {
       totalTimeoutMs: d.totalTimeout ?? base.defaults.totalTimeoutMs,
       onTimeout: d.onTimeout ?? base.defaults.onTimeout,
       heartbeatMs: d.heartbeat ?? base.defaults.heartbeatMs,
+      detachAfterMs: base.defaults.detachAfterMs,
     },
     rules: [...base.rules.map((rule) => ({ ...rule })), ...(file.rules ?? []).map(toRule)],
     startupTimeoutMs: file.startupTimeout ?? base.startupTimeoutMs,
@@ -55,6 +56,7 @@ export function applyConfig(base: Policy, file: ConfigFile): Policy {
       termGraceMs: s.termGrace ?? base.shutdown.termGraceMs,
     },
     tasks: file.tasks ?? base.tasks,
+    jobs: { ...base.jobs },
   };
 }
 

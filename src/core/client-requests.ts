@@ -13,6 +13,7 @@ import { errorResponse, paramsOf, progressTokenOf, type JsonObject, type Request
 import type { Outbox } from './outbox.js';
 import { newProgress } from './progress.js';
 import type { TaskBridge } from './task-bridge.js';
+import type { Jobs } from './jobs.js';
 
 export interface ClientRequestDeps {
   out: Outbox;
@@ -20,6 +21,7 @@ export interface ClientRequestDeps {
   resolve: Resolver;
   life: ChildLife;
   tasks: TaskBridge;
+  jobs: Jobs;
   admission: Admission;
   /** Requests refused at once so far, to number them for events (`r<n>`). */
   refused: number;
@@ -29,6 +31,8 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
   const { id, method } = frame;
   const params = paramsOf(frame.msg);
   if (d.tasks.owns(method)) return d.tasks.handle(id, method, params, now);
+  // leash_await and leash_cancel: answered by mcp-leash, even with no server running.
+  if (d.jobs.owns(method, params?.name)) return d.jobs.handle(id, params!.name as string, params, now);
   if (d.life.refusing) return refuse(id, method, now, d);
   const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
   if (method === 'initialize') d.life.initializeSent(frame.msg);

@@ -20,6 +20,8 @@
  *   server-requests.ts    the child's requests to the client
  *   child-life.ts         restarts, replayed initialize, health, the shutdown ladder, the exit code
  *   task-bridge.ts        tasks on behalf of a task-less child
+ *   jobs.ts               slow tool calls answered early and kept as jobs (job-store.ts,
+ *                         leash-tools.ts: leash_await and leash_cancel)
  *   unencodable.ts        answers for what the shell could not encode
  *   timers.ts             every kind of timer, in one table
  *   events.ts             what the core tells traces and reports
@@ -28,7 +30,7 @@
 import type { Policy } from '../policy/types.js';
 import { createResolver, type Resolver } from '../policy/resolve.js';
 import { Admission, outcomeOf, type Answer } from './admission.js';
-import { IllegalTransition, type CallInput, type ClientCall } from './call-life.js';
+import { atChild, childProgressed, IllegalTransition, isJob, type CallInput, type ClientCall } from './call-life.js';
 import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
 import { ClientCalls } from './client-calls.js';
@@ -41,6 +43,8 @@ import type { Output } from './outputs.js';
 import { ProgressRelay } from './progress-relay.js';
 import { ServerRequests } from './server-requests.js';
 import { TaskBridge } from './task-bridge.js';
+import { Jobs } from './jobs.js';
+import { detaches } from '../policy/types.js';
 import { childExitText } from './texts.js';
 import { earliest } from './timers.js';
 import { expired, timeOut } from './timeouts.js';
@@ -74,6 +78,9 @@ export class Session {
   #admission: Admission;
   #cancel: Cancellation;
   #progress: ProgressRelay;
+  #jobs: Jobs;
+  /** Calls mcp-leash answered itself (tasks/*, leash_await, leash_cancel), numbered for events. */
+  #ownCalls = 0;
   #strict: boolean;
   #requestDeps: ClientRequestDeps;
   /** Time of the input being handled, for the illegal-transition hook. */
@@ -94,6 +101,7 @@ export class Session {
       mode: policy.tasks,
       epochOffsetMs: opts.epochOffsetMs ?? 0,
       idPrefix: opts.taskIdPrefix,
+      ownCall: () => `l${++this.#ownCalls}`,
       cancelCall: (key, now) => {
         const call = calls.get(key);
         if (call) this.#cancel.task(call, now);
@@ -107,10 +115,30 @@ export class Session {
       illegal,
       childUp: () => this.#life.up,
       completeTask: (call, response, now) => this.#tasks.complete(call, response, now),
+      jobEnded: (call, ending, answer, now) => this.#jobs.ended(call, ending, answer, now),
     });
-    this.#cancel = new Cancellation({ out, calls, admission: this.#admission, dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) });
+    this.#jobs = new Jobs(
+      {
+        policy,
+        out,
+        detachCall: (call, msg, now) => this.#admission.detach(call, msg, now),
+        flushProgress: (call, now) => this.#progress.flushBeforeAnswer(call, now),
+        cancelCall: (key, now) => {
+          const call = calls.get(key);
+          if (call) this.#cancel.job(call, now);
+        },
+        ownCall: () => `l${++this.#ownCalls}`,
+      },
+      detaches(policy),
+    );
+    this.#cancel = new Cancellation({
+      out,
+      calls,
+      admission: this.#admission,
+      dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) || this.#jobs.dropWaiter(id, now),
+    });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
-    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, refused: 0 };
+    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, jobs: this.#jobs, admission: this.#admission, refused: 0 };
   }
 
   get childState(): ChildState {
@@ -128,7 +156,7 @@ export class Session {
   }
 
   nextDeadline(): number | undefined {
-    return earliest(this.#timers.next(), this.#server.table.nextDeadline(), this.#life.nextDeadline(), this.#tasks.nextDeadline());
+    return earliest(this.#timers.next(), this.#server.table.nextDeadline(), this.#life.nextDeadline(), this.#tasks.nextDeadline(), this.#jobs.nextDeadline());
   }
 
   // ── from the client ──────────────────────────────────────────────────────────────────────
@@ -180,7 +208,7 @@ export class Session {
   /** An invalid answer for a call in flight still ends it: the client gets an error, not a hang. */
   #childInvalid(id: RequestId | null, reason: string, now: number): void {
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
-    if (!call || call.phase !== 'running') return;
+    if (!call || !atChild(call)) return;
     this.#invalidAnswer(call, reason, now);
   }
 
@@ -193,12 +221,16 @@ export class Session {
     const params = paramsOf(msg);
     const token = params?.progressToken;
     const call = typeof token === 'number' ? this.#calls.get(token) : undefined;
-    if (!call || call.phase !== 'running' || call.childToken !== token || !params) {
+    if (!call || !atChild(call) || call.childToken !== token || !params) {
       this.#out.log('debug', 'progress for an unknown or finished request dropped', { progressToken: token as RequestId });
       if (this.#out.events) this.#out.event({ type: 'stray', from: 'child', what: 'progress', id: (token as RequestId) ?? null, at: now });
       return;
     }
-    this.#progress.fromChild(call, params, now);
+    // A call that is or may become a job keeps its progress for the model's texts; a job's
+    // client was answered, so only its idle clock hears of it.
+    if (call.detachAt !== Infinity || isJob(call)) this.#jobs.progressed(call, params, now);
+    if (isJob(call)) childProgressed(call, now, (c, i) => this.#illegal(c, i));
+    else this.#progress.fromChild(call, params, now);
     this.#admission.arm(call);
   }
 
@@ -206,7 +238,7 @@ export class Session {
     const id = frame.id;
     if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
-    if (!call || call.phase !== 'running') {
+    if (!call || !atChild(call)) {
       const late = typeof id === 'number' && this.#calls.wasFinished(id);
       this.#out.log(late ? 'debug' : 'warn', 'child answered a request that is not in flight; dropped', { id });
       if (this.#out.events) {
@@ -214,8 +246,8 @@ export class Session {
       }
       return;
     }
-    this.#progress.flushBeforeAnswer(call, now);
-    const answer = lookInto(call, frame, now, this.#life, this.#tasks);
+    if (!isJob(call)) this.#progress.flushBeforeAnswer(call, now);
+    const answer = lookInto(call, frame, now, this.#life, this.#tasks, this.#jobs);
     if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
     const outcome = this.#out.events ? outcomeOf('msg' in answer ? answer.msg : frame.msg, call.method) : 'ok';
     this.#admission.close(call, 'answer', { outcome, by: 'server' }, answer, now);
@@ -272,6 +304,7 @@ export class Session {
     this.#now = now;
     this.#life.tick(now);
     this.#tasks.expire(now);
+    this.#jobs.tick(now);
     this.#server.timeOut(now);
     for (const key of this.#timers.popDue(now)) {
       const call = this.#calls.get(key);
@@ -289,7 +322,9 @@ export class Session {
       }
       return;
     }
-    this.#progress.wake(call, now);
+    // Before detaching, so that a heartbeat due at the same instant never follows the handle.
+    if (!isJob(call) && now >= call.detachAt) this.#jobs.detach(call, now);
+    if (!isJob(call)) this.#progress.wake(call, now);
     this.#admission.arm(call);
   }
 
@@ -310,7 +345,7 @@ export class Session {
  * Most answers pass as they came. The initialize and tools/list answers are looked into (restarts
  * replay and compare them, tasks "auto" adds to them), and those may change on the way.
  */
-function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge): NonNullable<Answer> | Error {
+function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, jobs: Jobs): NonNullable<Answer> | Error {
   if (call.method !== 'initialize' && call.method !== 'tools/list') return { frame };
   const msg = wholeMessage(frame);
   if (msg instanceof Error) return msg;
@@ -320,7 +355,7 @@ function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, 
     changed = tasks.offer(msg, msg.result);
   } else if (call.method === 'tools/list') {
     life.rememberTools(call, msg);
-    changed = tasks.markTools(msg);
+    changed = jobs.list(tasks.markTools(msg), !call.hadCursor);
   }
   // A long answer's bytes lack nothing, but its `msg` lacked the result: send what was parsed.
   return changed !== msg || frame.partial ? { msg: changed } : { frame };

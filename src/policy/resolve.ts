@@ -16,7 +16,7 @@ interface CompiledRule {
 
 export type Resolver = (method: string, tool: string | undefined, from: Direction) => ResolvedRule;
 
-const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs'] as const;
+const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'detachAfterMs'] as const;
 
 function describe(rule: Rule, index: number): string {
   const what = rule.tool !== undefined ? `tool "${rule.tool}"` : `method "${rule.method}"`;
@@ -84,7 +84,7 @@ export function createResolver(policy: Policy): Resolver {
     const out: ResolvedRule =
       from === 'client'
         ? { ...policy.defaults, from: [] }
-        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, from: [] };
+        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, detachAfterMs: 0, from: [] };
     const set = new Set<string>();
     for (const c of chain) {
       let used = false;
@@ -103,6 +103,8 @@ export function createResolver(policy: Policy): Resolver {
       }
       if (used) out.from.push(c.name);
     }
+    // Only a tool call can become a job: no other request has a result the model could await.
+    if (method !== 'tools/call' || tool === undefined) out.detachAfterMs = 0;
     if (method === 'initialize') {
       out.totalTimeoutMs = policy.startupTimeoutMs;
       out.idleTimeoutMs = 0;

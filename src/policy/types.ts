@@ -17,6 +17,11 @@ export interface Rule {
   heartbeatMs?: number;
   /** Per-rule concurrency limit (tools only); the global limit still applies. */
   maxConcurrency?: number;
+  /**
+   * tools/call only: a call still unanswered this long after receipt (queue time included) is
+   * answered with a job handle and goes on as a job (src/core/jobs.ts). 0 = never.
+   */
+  detachAfterMs?: number;
 }
 
 /** What a request ends up with once the rules have been resolved for it. */
@@ -28,6 +33,8 @@ export interface ResolvedRule {
   /** Key of the rule whose maxConcurrency applies, or undefined when only the global one does. */
   limitKey?: string;
   limit?: number;
+  /** tools/call only (0 for every other method): when the call becomes a job. */
+  detachAfterMs: number;
   /** Human-readable names of the rules that contributed, most specific first (for --explain-tool). */
   from: string[];
 }
@@ -52,9 +59,21 @@ export interface HealthCheckOptions {
   misses: number;
 }
 
+/** Detached calls (jobs): how long an await blocks, and what is kept of finished ones. */
+export interface JobsOptions {
+  /** Longest one leash_await blocks; 0 = the job's own detachAfter. */
+  awaitMaxMs: number;
+  /** A finished job's result is kept this long after it ended. */
+  ttlMs: number;
+  /** At most this many jobs (running or finished) are kept. */
+  max: number;
+  /** Results kept by finished jobs, in bytes, at most this much in all. */
+  maxBytes: number;
+}
+
 export interface Policy {
   /** Default rule values, applied to client requests that no rule names. */
-  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs'>>;
+  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs' | 'detachAfterMs'>>;
   /** Method and tool rules, in file order; flags come after the file. */
   rules: Rule[];
   /** Timeout for `initialize` (the child's startup). */
@@ -68,10 +87,11 @@ export interface Policy {
   healthCheck: HealthCheckOptions;
   shutdown: { stdinGraceMs: number; termGraceMs: number };
   tasks: 'off' | 'auto';
+  jobs: JobsOptions;
 }
 
 export const DEFAULT_POLICY: Policy = {
-  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
+  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, detachAfterMs: 0 },
   rules: [],
   startupTimeoutMs: 60_000,
   progressIntervalMs: 100,
@@ -88,4 +108,10 @@ export const DEFAULT_POLICY: Policy = {
   healthCheck: { intervalMs: 0, misses: 3 },
   shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
   tasks: 'off',
+  jobs: { awaitMaxMs: 0, ttlMs: 600_000, max: 100, maxBytes: 64 * 1024 * 1024 },
 };
+
+/** Whether any call may become a job: then leash_await and leash_cancel are offered. */
+export function detaches(policy: Policy): boolean {
+  return policy.defaults.detachAfterMs > 0 || policy.rules.some((r) => (r.detachAfterMs ?? 0) > 0);
+}
