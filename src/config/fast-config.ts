@@ -93,6 +93,7 @@ const defaults = strict({
   totalTimeout: duration,
   onTimeout,
   heartbeat: duration,
+  detachAfter: duration,
 });
 
 const ruleShape = strict({
@@ -103,6 +104,7 @@ const ruleShape = strict({
   onTimeout,
   heartbeat: duration,
   maxConcurrency: int(1),
+  detachAfter: duration,
 });
 
 /** ruleSchema's superRefine. */
@@ -139,6 +141,12 @@ const config = strict({
     termGrace: duration,
   }),
   tasks: oneOf(['off', 'auto']),
+  jobs: strict({
+    awaitMax: duration,
+    ttl: duration,
+    max: int(1),
+    maxBytes: int(1),
+  }),
   logLevel: oneOf(LOG_LEVELS),
   logFile: path,
   trace: path,

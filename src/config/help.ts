@@ -38,10 +38,11 @@ Precedence: flags override the config file; the config file overrides the defaul
 Config file: JSON, every key optional, an unknown key is an error; relative --config paths are
 resolved against the working directory, which MCP hosts often set to "/", so prefer an absolute
 one. JSON Schema for editors: schema/leash.schema.json in the package. Keys:
-  defaults          {idleTimeout, totalTimeout, onTimeout, heartbeat} for requests no rule names
-                    [default: idleTimeout ${d(p.defaults.idleTimeoutMs)}, totalTimeout ${d(p.defaults.totalTimeoutMs)}, onTimeout ${p.defaults.onTimeout}, heartbeat ${d(p.defaults.heartbeatMs)}]
+  defaults          {idleTimeout, totalTimeout, onTimeout, heartbeat, detachAfter} for requests
+                    no rule names [default: idleTimeout ${d(p.defaults.idleTimeoutMs)}, totalTimeout ${d(p.defaults.totalTimeoutMs)},
+                    onTimeout ${p.defaults.onTimeout}, heartbeat ${d(p.defaults.heartbeatMs)}, detachAfter ${d(p.defaults.detachAfterMs)}]
   rules             [{tool | method, idleTimeout, totalTimeout, onTimeout, heartbeat,
-                      maxConcurrency}]
+                      maxConcurrency, detachAfter}]
                     tool: a tool name or glob (* and ?), for tools/call;
                     method: a JSON-RPC method or glob. Exact beats glob beats defaults,
                     field by field. idleTimeout restarts on every progress from the
@@ -59,6 +60,8 @@ one. JSON Schema for editors: schema/leash.schema.json in the package. Keys:
   shutdown          {stdinGrace, termGrace}: close stdin, wait, SIGTERM, wait, SIGKILL
                     [default: ${d(p.shutdown.stdinGraceMs)}, ${d(p.shutdown.termGraceMs)}]
   tasks             off | auto: task-augmented requests [default: ${p.tasks}]
+  jobs              {awaitMax, ttl, max, maxBytes}: tool calls answered early by detachAfter
+                    [default: awaitMax ${p.jobs.awaitMaxMs ? d(p.jobs.awaitMaxMs) : 'the job\'s detachAfter'}, ttl ${d(p.jobs.ttlMs)}, max ${p.jobs.max}, maxBytes ${p.jobs.maxBytes}]
   logLevel, logFile, trace
                     as the flags; relative paths are relative to the config file's directory
 

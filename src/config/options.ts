@@ -9,6 +9,7 @@ export type OptionKey =
   | 'timeout'
   | 'toolTimeout'
   | 'heartbeat'
+  | 'detachAfter'
   | 'maxConcurrency'
   | 'logLevel'
   | 'logFile'
@@ -49,6 +50,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'DUR',
     help: 'progress heartbeat for requests with a progress token',
     default: formatDuration(DEFAULT_POLICY.defaults.heartbeatMs),
+  },
+  {
+    key: 'detachAfter',
+    names: ['--detach-after'],
+    value: 'DUR',
+    help: 'turn a tool call still running after DUR into a job',
+    default: formatDuration(DEFAULT_POLICY.defaults.detachAfterMs),
   },
   {
     key: 'maxConcurrency',

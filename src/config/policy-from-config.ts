@@ -17,6 +17,7 @@ function toRule(input: RuleInput): Rule {
     onTimeout: input.onTimeout,
     heartbeatMs: input.heartbeat,
     maxConcurrency: input.maxConcurrency,
+    detachAfterMs: input.detachAfter,
   });
 }
 
@@ -26,13 +27,14 @@ export function applyConfig(base: Policy, file: ConfigFile): Policy {
   const r = file.restart ?? {};
   const h = file.healthCheck ?? {};
   const s = file.shutdown ?? {};
+  const j = file.jobs ?? {};
   return {
     defaults: {
       idleTimeoutMs: d.idleTimeout ?? base.defaults.idleTimeoutMs,
       totalTimeoutMs: d.totalTimeout ?? base.defaults.totalTimeoutMs,
       onTimeout: d.onTimeout ?? base.defaults.onTimeout,
       heartbeatMs: d.heartbeat ?? base.defaults.heartbeatMs,
-      detachAfterMs: base.defaults.detachAfterMs,
+      detachAfterMs: d.detachAfter ?? base.defaults.detachAfterMs,
     },
     rules: [...base.rules.map((rule) => ({ ...rule })), ...(file.rules ?? []).map(toRule)],
     startupTimeoutMs: file.startupTimeout ?? base.startupTimeoutMs,
@@ -56,7 +58,12 @@ export function applyConfig(base: Policy, file: ConfigFile): Policy {
       termGraceMs: s.termGrace ?? base.shutdown.termGraceMs,
     },
     tasks: file.tasks ?? base.tasks,
-    jobs: { ...base.jobs },
+    jobs: {
+      awaitMaxMs: j.awaitMax ?? base.jobs.awaitMaxMs,
+      ttlMs: j.ttl ?? base.jobs.ttlMs,
+      max: j.max ?? base.jobs.max,
+      maxBytes: j.maxBytes ?? base.jobs.maxBytes,
+    },
   };
 }
 

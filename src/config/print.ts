@@ -21,6 +21,7 @@ function ruleToConfig(rule: Rule): Record<string, unknown> {
   if (rule.onTimeout !== undefined) out.onTimeout = rule.onTimeout;
   if (rule.heartbeatMs !== undefined) out.heartbeat = formatDuration(rule.heartbeatMs);
   if (rule.maxConcurrency !== undefined) out.maxConcurrency = rule.maxConcurrency;
+  if (rule.detachAfterMs !== undefined) out.detachAfter = formatDuration(rule.detachAfterMs);
   return out;
 }
 
@@ -33,6 +34,7 @@ export function policyToConfig(policy: Policy, settings: PrintSettings = {}): Re
       totalTimeout: f(policy.defaults.totalTimeoutMs),
       onTimeout: policy.defaults.onTimeout,
       heartbeat: f(policy.defaults.heartbeatMs),
+      detachAfter: f(policy.defaults.detachAfterMs),
     },
     rules: policy.rules.map(ruleToConfig),
     startupTimeout: f(policy.startupTimeoutMs),
@@ -50,6 +52,7 @@ export function policyToConfig(policy: Policy, settings: PrintSettings = {}): Re
     healthCheck: { interval: f(policy.healthCheck.intervalMs), misses: policy.healthCheck.misses },
     shutdown: { stdinGrace: f(policy.shutdown.stdinGraceMs), termGrace: f(policy.shutdown.termGraceMs) },
     tasks: policy.tasks,
+    jobs: { awaitMax: f(policy.jobs.awaitMaxMs), ttl: f(policy.jobs.ttlMs), max: policy.jobs.max, maxBytes: policy.jobs.maxBytes },
     ...settings,
   };
 }
@@ -64,6 +67,7 @@ export function explainTool(policy: Policy, tool: string): string {
     `  idleTimeout:  ${f(r.idleTimeoutMs)}`,
     `  onTimeout:    ${r.onTimeout}`,
     `  heartbeat:    ${f(r.heartbeatMs)}`,
+    `  detachAfter:  ${f(r.detachAfterMs)}${r.detachAfterMs > 0 ? `; then a job, each leash_await waits up to ${f(policy.jobs.awaitMaxMs > 0 ? policy.jobs.awaitMaxMs : r.detachAfterMs)}, a result is kept ${f(policy.jobs.ttlMs)}` : ''}`,
     `  maxConcurrency: ${r.limit !== undefined ? `${r.limit} for this rule, ` : ''}${Number.isFinite(policy.maxConcurrency) ? policy.maxConcurrency : 'unlimited'} overall`,
     `  from: ${r.from.join(', ')}`,
   ];

@@ -66,6 +66,12 @@ const totalTimeout = (): ReturnType<typeof duration> =>
   duration('Hard cap on the whole request, from the moment mcp-leash received it (time queued included); never extended.');
 const heartbeat = (): ReturnType<typeof duration> =>
   duration('While a request with a progress token waits, the client hears about it at least this often.');
+const detachAfter = (): ReturnType<typeof duration> =>
+  duration(
+    'tools/call only: a call still unanswered this long after receipt (queue time included) is answered at once with a job the model ' +
+      'can wait for with leash_await (or stop with leash_cancel), and goes on at the server under its own limits. Set it a little below ' +
+      "the host's hard limit on tool calls.",
+  );
 
 export const defaultsSchema = z
   .strictObject({
@@ -73,6 +79,7 @@ export const defaultsSchema = z
     totalTimeout: totalTimeout().optional(),
     onTimeout: onTimeout.optional(),
     heartbeat: heartbeat().optional(),
+    detachAfter: detachAfter().optional(),
   })
   .describe('Limits for every client request that no rule names.');
 
@@ -85,6 +92,7 @@ export const ruleSchema = z
     onTimeout: onTimeout.optional(),
     heartbeat: heartbeat().optional(),
     maxConcurrency: positiveInt('At most this many calls of the matching tools at once (only on a rule with "tool"); the top-level maxConcurrency still applies.').optional(),
+    detachAfter: detachAfter().optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.tool === undefined && rule.method === undefined) {
@@ -153,6 +161,15 @@ export const configSchema = z
       .describe('The shutdown ladder: close stdin, SIGTERM, SIGKILL (to the whole process group).')
       .optional(),
     tasks: z.enum(['off', 'auto']).describe('Task-augmented requests (MCP 2025-11-25).').optional(),
+    jobs: z
+      .strictObject({
+        awaitMax: duration('Longest one leash_await call blocks before it answers "still running"; 0/"off": the job\'s own detachAfter.').optional(),
+        ttl: duration('How long a finished job\'s result is kept for leash_await after it ended.').optional(),
+        max: positiveInt('At most this many jobs (running or finished) are kept; the oldest finished ones make room.').optional(),
+        maxBytes: positiveInt('At most this many bytes of finished jobs\' results are kept; the oldest go first, and a larger result by itself fails its job.').optional(),
+      })
+      .describe('Jobs: calls detached by detachAfter.')
+      .optional(),
     logLevel: z.enum(LOG_LEVELS).describe('Log level (logs go to stderr, or to logFile).').optional(),
     logFile: z.string().min(1, { error: 'expected a file path' }).describe('Write logs here instead of stderr. Relative to this file\'s directory.').optional(),
     trace: z.string().min(1, { error: 'expected a file path' }).describe('Write every frame in both directions to this JSONL file (mode 0600). Relative to this file\'s directory.').optional(),

@@ -142,7 +142,7 @@ describe('options', () => {
 describe('precedence: flags over the file over the defaults', () => {
   it('takes the file over the defaults', () => {
     const r = run('--config', 'leash.json', 'x');
-    expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 60_000, onTimeout: 'result', heartbeatMs: 5_000 });
+    expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 60_000, onTimeout: 'result', heartbeatMs: 5_000, detachAfterMs: 50_000 });
     expect(r.policy.maxConcurrency).toBe(4);
     expect(r.policy.startupTimeoutMs).toBe(DEFAULT_POLICY.startupTimeoutMs);
     expect(r.logLevel).toBe('warn');
@@ -153,12 +153,12 @@ describe('precedence: flags over the file over the defaults', () => {
 
   it('takes the flags over the file, whatever their order', () => {
     for (const argv of [
-      ['--config', 'leash.json', '--timeout', '5s', '--heartbeat', '1s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl'],
-      ['--timeout', '5s', '--heartbeat', '1s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl', '--config', 'leash.json'],
+      ['--config', 'leash.json', '--timeout', '5s', '--heartbeat', '1s', '--detach-after', '20s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl'],
+      ['--timeout', '5s', '--heartbeat', '1s', '--detach-after', '20s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl', '--config', 'leash.json'],
     ]) {
       const r = run(...argv, 'x');
       // Only what the flags name changes: the file's idle timeout and rules stay.
-      expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 5_000, onTimeout: 'result', heartbeatMs: 1_000 });
+      expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 5_000, onTimeout: 'result', heartbeatMs: 1_000, detachAfterMs: 20_000 });
       expect(r.policy.rules).toEqual([{ tool: 'search_*', totalTimeoutMs: 20_000 }]);
       expect(r.policy.maxConcurrency).toBe(Infinity);
       expect(r.logLevel).toBe('error');

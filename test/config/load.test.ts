@@ -37,9 +37,9 @@ describe('a valid config file', () => {
       json(FULL_CONFIG),
     );
     expect(policy).toEqual({
-      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000 },
+      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, detachAfterMs: 50_000 },
       rules: [
-        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1 },
+        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1, detachAfterMs: 240_000 },
         { tool: 'search_*', totalTimeoutMs: 20_000 },
         { method: 'resources/read', totalTimeoutMs: 30_000, onTimeout: 'error' },
         { tool: 'x', method: 'tools/call', heartbeatMs: 2_500 },
@@ -52,6 +52,7 @@ describe('a valid config file', () => {
       healthCheck: { intervalMs: 30_000, misses: 3 },
       shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
       tasks: 'off',
+      jobs: { awaitMaxMs: 40_000, ttlMs: 600_000, max: 100, maxBytes: 67108864 },
     });
     expect(settings.logLevel).toBe('debug');
     // Relative paths in the file are relative to the file, not to the working directory.
@@ -137,7 +138,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "jobs", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],
