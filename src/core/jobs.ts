@@ -26,7 +26,7 @@ import type { Ending } from './admission.js';
 import { isJob, type ClientCall } from './call-life.js';
 import type { CallId, JobId, JobState, Outcome } from './events.js';
 import { wholeMessage } from './frame.js';
-import { JobStore, keptResult, type Job, type JobProgress, type Waiter } from './job-store.js';
+import { JobStore, keepResult, keptResult, type Job, type JobProgress, type Waiter } from './job-store.js';
 import { LeashTools } from './leash-tools.js';
 import { isObject, type JsonObject, type RequestId } from './message.js';
 import type { Outbox } from './outbox.js';
@@ -166,7 +166,7 @@ export class Jobs {
     for (const id of dropped) this.#dropped(id, 'evicted', now);
   }
 
-  #outcome(job: Job, ending: Ending, answer: Answer): { state: Exclude<JobState, 'running'>; result?: string; failure?: string; bytes: number } {
+  #outcome(job: Job, ending: Ending, answer: Answer): { state: Exclude<JobState, 'running'>; result?: Uint8Array; failure?: string; bytes: number } {
     const fail = (why: string) => ({ state: 'failed' as const, failure: jobFailedText(job.id, job.tool, why), bytes: 0 });
     if (ending.outcome === 'cancelled') return { state: 'cancelled', failure: jobCancelledText(job.id, job.tool), bytes: 0 };
     if (answer === undefined) return fail('it ended without an answer');
@@ -178,9 +178,9 @@ export class Jobs {
     }
     if (ending.outcome === 'timeout') return fail(firstText(msg.result) ?? errorText(msg));
     if (isObject(msg.result) && ending.by === 'server') {
-      const result = JSON.stringify(msg.result);
-      // The size on the wire when the codec kept it (what the brief's bound means), else the text's.
-      const bytes = 'frame' in answer && answer.frame.raw !== undefined ? answer.frame.raw.bytes : result.length;
+      const result = keepResult(msg.result);
+      // The size on the wire when the codec kept it, else the encoded result's.
+      const bytes = 'frame' in answer && answer.frame.raw !== undefined ? answer.frame.raw.bytes : result.byteLength;
       return { state: 'completed', result, bytes };
     }
     return fail(`the server answered with an error: ${errorText(msg)}`);
