@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // e2e tests spawn real processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
+    // Removes the temporary folders each test file made (tests remove the files they create).
+    setupFiles: ['test/helpers/cleanup.ts'],
   },
 });

@@ -12,6 +12,7 @@ import type { EarlyChild } from './early-start.js';
 import { DEFAULT_POLICY } from './policy/types.js';
 import { runProxy } from './shell/proxy.js';
 import { stopChild } from './shell/shutdown.js';
+import { createRedactor } from './trace/redact.js';
 import { TraceWriter } from './trace/writer.js';
 
 export function version(): string {
@@ -80,7 +81,7 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
   if (parsed.trace !== undefined) {
     try {
       // Only the command's name: its arguments may hold secrets.
-      trace = new TraceWriter(parsed.trace, { payloads: parsed.tracePayloads, command: parsed.command });
+      trace = new TraceWriter(parsed.trace, { payloads: parsed.tracePayloads, command: parsed.command, redact: createRedactor(parsed.policy.redactKeys) });
     } catch (e) {
       process.stderr.write(`mcp-leash: --trace ${parsed.trace}: cannot open for writing (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
       return 2;
@@ -88,7 +89,7 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
   }
   let logger: Logger;
   try {
-    logger = createLogger({ level: parsed.logLevel, file: parsed.logFile });
+    logger = createLogger({ level: parsed.logLevel, file: parsed.logFile, redactKeys: parsed.policy.redactKeys });
   } catch (e) {
     process.stderr.write(`mcp-leash: log file ${parsed.logFile ?? ''}: cannot open for writing (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
     await trace?.close();
@@ -102,7 +103,7 @@ async function runWith(argv: string[], early: EarlyChild | undefined, handOver: 
     if (early !== undefined && !same) await stopEarly(early);
     if (early !== undefined) handOver();
     const started = same ? { child: early.child, onSignalsHandled: early.release } : {};
-    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, ...tap, ...started });
+    return await runProxy({ command: parsed.command, args: parsed.args, policy: parsed.policy, logger, logsToFile: parsed.logFile !== undefined, ...tap, ...started });
   } catch (e) {
     logger.fatal({ err: e }, 'mcp-leash failed');
     process.stderr.write(`mcp-leash: internal error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -13,14 +13,15 @@
 // could see another file: a FIFO gives its text once, an editor may save in between). A doubted
 // file (usually a mistake) and a trace file (opening it may fail with exit 2) leave the start to
 // the ordinary path, after everything was checked; a log file is opened here the way the logger
-// will open it (creating it, as the logger would), and one that cannot be does the same.
+// will open it (creating the file, never its folder, as the logger would), and one that cannot
+// be does the same.
 //
 // Until the proxy has its own signal handlers, the early server is mcp-leash's to stop: a signal
 // in that window (or mcp-leash dying while it loads) must not leave it running in its own process
 // group. It has been sent nothing, so it is killed outright.
 
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { scanArgv } from './config/args.js';
 import { loadConfigFast, type LoadedConfig } from './config/load-fast.js';
 import { spawnChild, type Child } from './shell/child.js';
@@ -86,10 +87,9 @@ function isRegularFile(path: string): boolean {
   }
 }
 
-/** What pino.destination({ mkdir: true }) does with the log file, without writing to it. */
+/** What pino.destination() does with the log file, without writing to it; a missing folder is the CLI's to refuse. */
 function canAppend(file: string): boolean {
   try {
-    mkdirSync(dirname(file), { recursive: true });
     closeSync(openSync(file, 'a'));
     return true;
   } catch {

@@ -25,12 +25,17 @@ function benchProxy(name, ...args) {
   return { name, proxied: true, argv: (o) => [NODE, ...flags(name), join(ROOT, `bench/${name}.mjs`), ...args, ...serverArgv(o)] };
 }
 
-/** A build of mcp-leash with the bench's policy (the 200 MB one when a message may be that big). */
+/**
+ * A build of mcp-leash with the bench's policy (the 200 MB one when a message may be that big).
+ * BENCH_POLICY=path replaces the ordinary one, e.g. bench/policy-budget.json (a result budget
+ * every answer stays under), to check that a budget costs the fast path nothing.
+ */
 function leash(name, bin) {
+  const policy = process.env.BENCH_POLICY ? resolve(process.env.BENCH_POLICY) : join(ROOT, 'bench/policy.json');
   return {
     name,
     proxied: true,
-    argv: (o = {}) => [NODE, ...flags(name), bin, '--config', join(ROOT, o.maxMessageBytes ? 'bench/policy-200mb.json' : 'bench/policy.json'), '--', ...serverArgv(o)],
+    argv: (o = {}) => [NODE, ...flags(name), bin, '--config', o.maxMessageBytes ? join(ROOT, 'bench/policy-200mb.json') : policy, '--', ...serverArgv(o)],
   };
 }
 

@@ -6,7 +6,7 @@
 // Exits 0 when every behaviour it demonstrates happened as described, 1 otherwise.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ if (!existsSync(join(ROOT, 'dist/cli.js'))) {
 
 // ── output ───────────────────────────────────────────────────────────────────────────────────
 
+const started = Date.now();
 const tty = process.stdout.isTTY === true;
 const useColor = tty && !process.env.NO_COLOR;
 const paint = (code) => (s) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -38,8 +39,24 @@ const NO = c.red('✘');
 let liveLine;
 function print(text = '') {
   if (liveLine !== undefined) process.stdout.write('\r\x1b[2K');
-  process.stdout.write(text + '\n');
+  process.stdout.write(fit(text) + '\n');
   if (liveLine !== undefined) process.stdout.write(liveLine);
+}
+
+/** Lines of at most 80 columns: a longer one wraps at spaces, indented under its own text. */
+function fit(text, width = 80) {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+      if (plain.length <= width) return [line];
+      const color = /^(\x1b\[[0-9;]*m)+/.exec(line)?.[0] ?? '';
+      const lead = /^ */.exec(plain)[0] + '    ';
+      const rows = wrap(plain, width).split('\n');
+      // wrap() drops the indentation; give it back, and to continuations a little more.
+      return rows.map((r, i) => color + (i === 0 ? /^ */.exec(plain)[0] : lead) + r + (color ? '\x1b[0m' : ''));
+    })
+    .join('\n');
 }
 function live(text) {
   if (!tty) return print(text);
@@ -55,6 +72,21 @@ const section = (title) => print(`\n${c.bold(c.cyan(`── ${title} `.padEnd(78
 const step = (title) => print(`\n${c.bold(title)}`);
 const indent = (text, by = '      ') => text.split('\n').map((l) => by + l).join('\n');
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
+/** A moment as seconds since the demo started, for ordering lines from different pipes. */
+const stamp = (epochMs) => `[+${((epochMs - started) / 1000).toFixed(1).padStart(4)}s]`;
+/** A shell command, broken into lines of at most 78 columns with a trailing backslash. */
+function command(line) {
+  const out = [];
+  let cur = '$';
+  for (const word of line.split(' ')) {
+    if (cur.length + 1 + word.length > 76) {
+      out.push(`${cur} \\`);
+      cur = `   ${word}`;
+    } else cur = `${cur} ${word}`;
+  }
+  out.push(cur);
+  return out.join('\n');
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The hard limit of the host in part (e): Claude Desktop, Cowork and Copilot CLI have one at 60s. */
 const HARD_LIMIT_MS = 10_000;
@@ -62,6 +94,9 @@ const HARD_LIMIT_MS = 10_000;
 function wrap(text, width = 74) {
   const out = [];
   let line = '';
+  const indent = /^ */.exec(text)[0].length;
+  width -= indent;
+  text = text.trimStart();
   for (const word of text.split(/\s+/)) {
     if (line && line.length + 1 + word.length > width) {
       out.push(line);
@@ -92,7 +127,11 @@ async function connect(label, command, args) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       stderrLines.push(line);
-      print(c.dim(`      server stderr │ ${line.replace(/^\[demo-server\] /, '')}`));
+      // The server's own time for the line (server.mjs stamps it): stderr and stdout are two
+      // pipes, so a line may arrive after a heartbeat that was sent later; the stamp tells.
+      const m = /^\[demo-server (\d+)\] /.exec(line);
+      const at = m ? stamp(Number(m[1])) : stamp(Date.now());
+      print(c.dim(`      ${at} server stderr │ ${m ? line.slice(m[0].length) : line}`));
       for (const w of [...waiters]) {
         if (w.re.test(line)) {
           waiters.splice(waiters.indexOf(w), 1);
@@ -130,7 +169,18 @@ const work = mkdtempSync(join(tmpdir(), 'mcp-leash-demo-'));
 const TRACE = join(work, 'trace.jsonl');
 const LOG = join(work, 'mcp-leash.log');
 const HTML = join(work, 'report.html');
-const started = Date.now();
+// Messages for trying it by hand (printed at the end): one per line, as mcp-leash reads them.
+const HAND = join(work, 'by-hand.jsonl');
+writeFileSync(
+  HAND,
+  [
+    { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'by hand', version: '1' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'hang', arguments: {}, _meta: { progressToken: 'by-hand' } } },
+  ]
+    .map((m) => JSON.stringify(m) + '\n')
+    .join(''),
+);
 
 print(c.bold('mcp-leash demo'));
 print(wrap(
@@ -143,7 +193,7 @@ print(wrap(
 
 section('1. through mcp-leash');
 const leashArgs = ['--config', POLICY, '--trace', TRACE, '--log-file', LOG, '--', process.execPath, SERVER];
-print(c.dim(`$ mcp-leash --config ${rel(POLICY)} --trace ${TRACE} --log-file ${LOG} -- node ${rel(SERVER)}`));
+print(c.dim(command(`mcp-leash --config ${rel(POLICY)} --trace ${TRACE} --log-file ${LOG} -- node ${rel(SERVER)}`)));
 const leashed = await connect('through mcp-leash', process.execPath, [LEASH, ...leashArgs]);
 {
   const { tools } = await leashed.client.listTools();
@@ -161,17 +211,15 @@ print(c.dim('    callTool(..., { timeout: 2000, resetTimeoutOnProgress: true, on
     timeout: 2000,
     resetTimeoutOnProgress: true,
     onprogress: (p) => {
+      // Only what the progress notification says: the server sends none, so these are all
+      // mcp-leash's heartbeats, and their message is mcp-leash's own words.
       beats++;
-      const elapsed = Date.now() - t0;
-      const width = 24;
-      const filled = Math.min(width, Math.round((elapsed / 10_000) * width));
-      const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-      const head = `    ♥ ${bar} ${secs(elapsed).padStart(5)}  `;
+      const head = `      ${stamp(Date.now())} ♥ heartbeat ${beats}  `;
       // One terminal row, or redrawing it in place would leave pieces behind.
-      const room = tty ? Math.max(10, (process.stdout.columns ?? 100) - head.length - 1) : Infinity;
+      const room = Math.max(10, Math.min(80, process.stdout.columns ?? 80) - head.length - 1);
       const message = p.message ?? '';
       const shown = message.length > room ? `${message.slice(0, room - 1)}…` : message;
-      live(`    ${c.magenta('♥')} ${bar} ${secs(elapsed).padStart(5)}  ${c.dim(shown)}`);
+      live(`      ${stamp(Date.now())} ${c.magenta('♥')} heartbeat ${beats}  ${c.dim(shown)}`);
     },
   });
   const took = Date.now() - t0;
@@ -309,19 +357,28 @@ await direct.client.close();
 section('3. mcp-leash report of the trace');
 // mcp-leash writes the last trace lines as it exits; give it a moment if needed.
 for (let i = 0; i < 30 && !/"event":"end"/.test(existsSync(TRACE) ? readFileSync(TRACE, 'utf8') : ''); i++) await sleep(100);
-print(c.dim(`$ mcp-leash report ${TRACE} --html ${HTML}`));
+print(c.dim(command(`mcp-leash report ${TRACE} --html ${HTML}`)));
 const report = spawnSync(process.execPath, [LEASH, 'report', TRACE, '--html', HTML], { encoding: 'utf8' });
 print(report.stdout.trimEnd());
 if (report.status !== 0) print(c.red(report.stderr));
 expect(report.status === 0, 'mcp-leash report should succeed');
 const trace = readFileSync(TRACE, 'utf8');
-expect(/"event":"late-response"/.test(trace), 'the trace should record the dropped late answer');
+expect(/"event":"late-answer"/.test(trace), 'the trace should record the dropped late answer');
 
 print('');
-print(`Trace: ${TRACE} (mode 0600; run with --trace-payloads to include message bodies)`);
-print(`HTML report: ${HTML} (open it in a browser; it loads nothing from the network)`);
+print(`Trace: ${TRACE}`);
+print('  (mode 0600; run with --trace-payloads to include message bodies)');
+print(`HTML report: ${HTML}`);
+print('  (open it in a browser; it loads nothing from the network)');
 print(`mcp-leash's own log: ${LOG}`);
-print(`Try it by hand: node bin/mcp-leash.js --config ${rel(POLICY)} -- node ${rel(SERVER)}`);
+print('');
+print(wrap(
+  `Try it by hand: mcp-leash reads JSON-RPC messages on stdin, one per line. The lines in ${HAND} ` +
+    'start a session and call "hang"; the command below sends them, then lets you type more. ' +
+    'Watch the heartbeats, then the timeout; Ctrl-D ends it.',
+  78,
+));
+print(c.dim(command(`cat ${HAND} - | node bin/mcp-leash.js --config ${rel(POLICY)} -- node ${rel(SERVER)}`)));
 
 if (failures.length) {
   print(`\n${NO} the demo did not go as described:`);

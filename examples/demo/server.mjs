@@ -22,7 +22,9 @@ const CANCELLABLE_MS = Number(process.env.DEMO_CANCELLABLE_MS ?? 10000);
 const INDEX_MS = Number(process.env.DEMO_INDEX_MS ?? 20000);
 
 const started = Date.now();
-const log = (line) => process.stderr.write(`[demo-server] ${line}\n`);
+// Each line carries the server's own clock (epoch ms), so the demo can show it in time order with
+// the heartbeats: stderr and stdout are two pipes, and their lines arrive in no fixed order.
+const log = (line) => process.stderr.write(`[demo-server ${Date.now()}] ${line}\n`);
 const send = (msg) => process.stdout.write(JSON.stringify(msg) + '\n');
 const text = (t, isError = false) => ({ content: [{ type: 'text', text: t }], ...(isError ? { isError: true } : {}) });
 

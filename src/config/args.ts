@@ -16,6 +16,7 @@ import { parseDuration, show } from './duration.js';
 import { ConfigError } from './errors.js';
 import type { loadConfigFile } from './load.js';
 import { OPTIONS_BY_NAME, type OptionSpec } from './options.js';
+import { requireFolder } from './output-folder.js';
 import { copyPolicy } from './policy-from-config.js';
 import { LOG_LEVELS, type LogLevel } from './log-levels.js';
 import { closest } from './suggest.js';
@@ -215,10 +216,17 @@ export function parseArgv(argv: string[], cwd: string, load: ConfigLoader | unde
   if (flags.heartbeatMs !== undefined) policy.defaults.heartbeatMs = flags.heartbeatMs;
   if (flags.detachAfterMs !== undefined) policy.defaults.detachAfterMs = flags.detachAfterMs;
   if (flags.maxConcurrency !== undefined) policy.maxConcurrency = flags.maxConcurrency;
-  for (const rule of flags.toolTimeouts) policy.rules.push({ ...rule });
+  for (const rule of flags.toolTimeouts) policy.rules.push({ ...rule, flag: '--tool-timeout' });
 
   const logFile = flags.logFile !== undefined ? resolve(cwd, flags.logFile) : loaded?.settings.logFile;
   const trace = flags.trace !== undefined ? resolve(cwd, flags.trace) : loaded?.settings.trace;
+  // Printing writes neither file, so only a run needs their folders.
+  if (!flags.printConfig && flags.explainTool === undefined) {
+    const where = (flag: string, value: string | undefined, key: string): string =>
+      value !== undefined ? `mcp-leash: ${flag} ${value}` : `${flags.config ?? ''}: ${key}`;
+    if (logFile !== undefined) requireFolder(logFile, where('--log-file', flags.logFile, 'logFile'));
+    if (trace !== undefined) requireFolder(trace, where('--trace', flags.trace, 'trace'));
+  }
   return {
     kind: 'run',
     command: command ?? '',

@@ -1,16 +1,52 @@
 // --help: usage, every option (from the same table the parser uses) with its default, and the
-// config file's keys in brief. Defaults are computed from DEFAULT_POLICY so the text cannot lie.
+// config file's keys in brief, from the key table (./keys.ts), defaults included, so the text
+// cannot lie.
 
-import { DEFAULT_POLICY } from '../policy/types.js';
-import { formatDuration as d } from './duration.js';
+import { CONFIG_KEYS, RULE_KEYS, defaultOf, type KeyRow, type Row } from './keys.js';
 import { OPTIONS } from './options.js';
 
-const p = DEFAULT_POLICY;
+const WIDTH = 100;
+const KEY_COLUMN = 20;
 
 function optionLines(): string[] {
   const left = OPTIONS.map((o) => `${o.names.join(', ')}${o.value !== undefined ? ` ${o.value}` : ''}`);
   const width = Math.max(...left.map((l) => l.length)) + 2;
   return OPTIONS.map((o, n) => `  ${left[n]!.padEnd(width)}${o.help}${o.default !== undefined ? ` [default: ${o.default}]` : ''}`);
+}
+
+/** `text` in lines of at most WIDTH characters, the first after `first`, the rest indented to the key column. */
+function wrap(first: string, text: string): string[] {
+  const lines: string[] = [];
+  let line = first.padEnd(KEY_COLUMN);
+  let empty = true;
+  for (const word of text.split(' ')) {
+    if (!empty && line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = ' '.repeat(KEY_COLUMN);
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** "{a, b: x | y}": an object's keys, with the values of those that take a fixed set. */
+function keyList(rows: readonly KeyRow[]): string {
+  return `{${rows.map((r) => (r.kind.type === 'enum' ? `${r.name}: ${r.kind.values.join(' | ')}` : r.name)).join(', ')}}`;
+}
+
+function keyLines(row: Row): string[] {
+  if (row.type === 'rules') return wrap(`  ${row.name}`, `[${keyList(RULE_KEYS)}] ${row.help}`);
+  if (row.type === 'group') {
+    const defaults = row.keys.map((k) => `${k.name} ${defaultOf(k) ?? 'none'}`).join(', ');
+    return wrap(`  ${row.name}`, `${keyList(row.keys)}: ${row.help} [default: ${defaults}]`);
+  }
+  if (row.help === undefined) return [];
+  const values = row.kind.type === 'enum' ? `${row.kind.values.join(' | ')}: ` : '';
+  const fallback = defaultOf(row);
+  return wrap(`  ${row.name}`, `${values}${row.help}${fallback !== undefined ? ` [default: ${fallback}]` : ''}`);
 }
 
 export const HELP_TEXT = `mcp-leash: a stdio MCP proxy with timeouts, cancellation, heartbeats and a well-kept child.
@@ -32,38 +68,13 @@ Reports:
                            errors, heartbeats) from a --trace file; --html writes a self-contained
                            page with a timeline. Run a server named "report" as: mcp-leash -- report
 
-Durations: 250ms, 30s, 5m, 1h, 1h30m, or a number of milliseconds; 0 or off disables.
+Durations: 250ms, 30s, 5m, 1h, 1h30m (a unit is required); 0 or off disables.
 Precedence: flags override the config file; the config file overrides the defaults.
 
 Config file: JSON, every key optional, an unknown key is an error; relative --config paths are
 resolved against the working directory, which MCP hosts often set to "/", so prefer an absolute
 one. JSON Schema for editors: schema/leash.schema.json in the package. Keys:
-  defaults          {idleTimeout, totalTimeout, onTimeout, heartbeat, detachAfter} for requests
-                    no rule names [default: idleTimeout ${d(p.defaults.idleTimeoutMs)}, totalTimeout ${d(p.defaults.totalTimeoutMs)},
-                    onTimeout ${p.defaults.onTimeout}, heartbeat ${d(p.defaults.heartbeatMs)}, detachAfter ${d(p.defaults.detachAfterMs)}]
-  rules             [{tool | method, idleTimeout, totalTimeout, onTimeout, heartbeat,
-                      maxConcurrency, detachAfter}]
-                    tool: a tool name or glob (* and ?), for tools/call;
-                    method: a JSON-RPC method or glob. Exact beats glob beats defaults,
-                    field by field. idleTimeout restarts on every progress from the
-                    server; totalTimeout never does. onTimeout "result": tools/call
-                    gets an isError result the model can read; "error": JSON-RPC -32001.
-  startupTimeout    time allowed for initialize [default: ${d(p.startupTimeoutMs)}]
-  progressInterval  minimum gap between forwarded progress notifications [default: ${d(p.progressIntervalMs)}]
-  maxConcurrency    requests in flight at the server, 0 or "off" = unlimited [default: off]
-  maxMessageBytes   longest accepted line [default: ${p.maxMessageBytes}]
-  restart           {policy: never | on-failure, initialBackoff, maxBackoff, maxRestarts, window,
-                    onGiveUp: error | exit}: what to do when the server exits unexpectedly
-                    [default: ${p.restart.policy}, ${d(p.restart.initialBackoffMs)}, ${d(p.restart.maxBackoffMs)}, ${p.restart.maxRestarts}, ${d(p.restart.windowMs)}, ${p.restart.onGiveUp}]
-  healthCheck       {interval, misses}: ping the server; K misses in a row = hung
-                    [default: interval ${d(p.healthCheck.intervalMs)}, misses ${p.healthCheck.misses}]
-  shutdown          {stdinGrace, termGrace}: close stdin, wait, SIGTERM, wait, SIGKILL
-                    [default: ${d(p.shutdown.stdinGraceMs)}, ${d(p.shutdown.termGraceMs)}]
-  tasks             off | auto: task-augmented requests [default: ${p.tasks}]
-  jobs              {awaitMax, ttl, max, maxBytes}: tool calls answered early by detachAfter
-                    [default: awaitMax ${p.jobs.awaitMaxMs ? d(p.jobs.awaitMaxMs) : 'the job\'s detachAfter'}, ttl ${d(p.jobs.ttlMs)}, max ${p.jobs.max}, maxBytes ${p.jobs.maxBytes}]
-  logLevel, logFile, trace
-                    as the flags; relative paths are relative to the config file's directory
+${CONFIG_KEYS.flatMap(keyLines).join('\n')}
 
 Exit status: the server's; 2 for a usage or config error; 127 if the command cannot start.
 `;

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { show } from './duration.js';
+import { CONFIG_KEYS } from './keys.js';
 import { closest } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
@@ -65,7 +66,8 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   }
 }
 
-const DEFAULT_KEYS = ['idleTimeout', 'totalTimeout', 'onTimeout', 'heartbeat'];
+/** The keys of "defaults", which a user may well put at the top level. */
+const DEFAULT_KEYS = CONFIG_KEYS.flatMap((row) => (row.type === 'group' && row.name === 'defaults' ? row.keys.map((k) => k.name) : []));
 
 /** What the user most likely meant by an unknown key. */
 function hint(key: string, topLevel: boolean, known: readonly string[]): string {
@@ -74,7 +76,8 @@ function hint(key: string, topLevel: boolean, known: readonly string[]): string 
     const name = DEFAULT_KEYS.includes(key) ? key : 'totalTimeout';
     return `timeouts go under "defaults" (e.g. "defaults": {"${name}": "30s"}) or in a rule in "rules"`;
   }
-  if (topLevel && /^tools?$/i.test(key)) return 'did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?';
+  // "tools" is a key of its own (allow/deny lists); "tool" at the top level means a rule.
+  if (topLevel && /^tool$/i.test(key)) return 'did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?';
   if (/^time?outs?$/i.test(key) && known.includes('totalTimeout')) {
     return 'did you mean "totalTimeout" (a hard cap) or "idleTimeout" (restarted by progress)?';
   }

@@ -6,15 +6,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_POLICY, type Policy } from '../policy/types.js';
 import { fastParse } from './fast-config.js';
-import { applyConfig } from './policy-from-config.js';
-import type { ConfigFile, LogLevel } from './schema.js';
+import type { ConfigFile, FileSettings } from './keys.js';
+import { applyFile } from './policy-from-config.js';
 
-/** Settings in the file that are not timeout policy. Paths are absolute. */
-export interface FileSettings {
-  logLevel?: LogLevel;
-  logFile?: string;
-  trace?: string;
-}
+export type { FileSettings };
 
 export interface LoadedConfig {
   policy: Policy;
@@ -31,11 +26,11 @@ export function stripBom(text: string): string {
  * MCP host is rarely where the config lives.
  */
 export function toLoadedConfig(file: ConfigFile, baseDir: string, base: Policy): LoadedConfig {
-  const settings: FileSettings = {};
-  if (file.logLevel !== undefined) settings.logLevel = file.logLevel;
-  if (file.logFile !== undefined) settings.logFile = resolve(baseDir, file.logFile);
-  if (file.trace !== undefined) settings.trace = resolve(baseDir, file.trace);
-  return { policy: applyConfig(base, file), settings };
+  const { policy, settings } = applyFile(base, file);
+  if (settings.logFile !== undefined) settings.logFile = resolve(baseDir, settings.logFile);
+  if (settings.trace !== undefined) settings.trace = resolve(baseDir, settings.trace);
+  if (file.spill !== undefined && policy.spill.folder !== '') policy.spill.folder = resolve(baseDir, policy.spill.folder);
+  return { policy, settings };
 }
 
 /**

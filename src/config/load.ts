@@ -11,7 +11,8 @@ import { fastParse } from './fast-config.js';
 import { describeIssues, expectation } from './issues.js';
 import { findJsonSyntaxError, lineColumn } from './json-syntax.js';
 import { stripBom, toLoadedConfig, type LoadedConfig } from './load-fast.js';
-import { configSchema, type ConfigFile } from './schema.js';
+import type { ConfigFile } from './keys.js';
+import { configSchema } from './schema.js';
 
 export type { FileSettings, LoadedConfig } from './load-fast.js';
 
@@ -31,7 +32,7 @@ function invalidJson(label: string, text: string, err: unknown): ConfigError {
 function validate(json: unknown, label: string): ConfigFile {
   const parsed = configSchema.safeParse(json, { error: expectation, reportInput: true });
   if (!parsed.success) throw new ConfigError(`${label}: ${describeIssues(parsed.error.issues, configSchema)}`);
-  return parsed.data;
+  return parsed.data as ConfigFile;
 }
 
 /**

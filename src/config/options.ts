@@ -1,8 +1,8 @@
 // The command-line options, in one table that the parser and --help both read, so that an option
-// cannot exist without being documented (test/config/help.test.ts checks it).
+// cannot exist without being documented (test/config/help.test.ts checks it). An option that sets
+// a config key takes its default from the key table (./keys.ts).
 
-import { DEFAULT_POLICY } from '../policy/types.js';
-import { formatDuration } from './duration.js';
+import { defaultOf, rowOfFlag } from './keys.js';
 
 export type OptionKey =
   | 'config'
@@ -29,14 +29,20 @@ export interface OptionSpec {
   default?: string;
 }
 
-export const OPTIONS: readonly OptionSpec[] = [
+/** The default of the config key that `flag` sets, as the key table gives it. */
+function keyDefault(flag: string): { default?: string } {
+  const row = rowOfFlag(flag);
+  const fallback = row !== undefined ? defaultOf(row) : undefined;
+  return fallback !== undefined ? { default: fallback } : {};
+}
+
+const OPTION_ROWS: readonly OptionSpec[] = [
   { key: 'config', names: ['--config'], value: 'FILE', help: 'JSON config file (see config.example.json)' },
   {
     key: 'timeout',
     names: ['--timeout'],
     value: 'DUR',
     help: 'total timeout for client requests that no rule names',
-    default: formatDuration(DEFAULT_POLICY.defaults.totalTimeoutMs),
   },
   {
     key: 'toolTimeout',
@@ -49,23 +55,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     names: ['--heartbeat'],
     value: 'DUR',
     help: 'progress heartbeat for requests with a progress token',
-    default: formatDuration(DEFAULT_POLICY.defaults.heartbeatMs),
   },
   {
     key: 'detachAfter',
     names: ['--detach-after'],
     value: 'DUR',
     help: 'turn a tool call still running after DUR into a job',
-    default: formatDuration(DEFAULT_POLICY.defaults.detachAfterMs),
+    ...keyDefault('--detach-after'),
   },
   {
     key: 'maxConcurrency',
     names: ['--max-concurrency'],
     value: 'N',
     help: 'at most N requests at the server, others queue; 0 = off',
-    default: 'off',
   },
-  { key: 'logLevel', names: ['--log-level'], value: 'LEVEL', help: 'trace, debug, info, warn, error, fatal or silent', default: 'info' },
+  { key: 'logLevel', names: ['--log-level'], value: 'LEVEL', help: 'trace, debug, info, warn, error, fatal or silent' },
   { key: 'logFile', names: ['--log-file'], value: 'FILE', help: 'write logs to FILE instead of stderr' },
   { key: 'trace', names: ['--trace'], value: 'FILE', help: 'write every frame, both ways, to FILE as JSONL (mode 0600)' },
   { key: 'tracePayloads', names: ['--trace-payloads'], help: 'include full payloads in the trace (they may hold secrets)' },
@@ -74,6 +78,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'help', names: ['--help', '-h'], help: 'show this help and exit' },
   { key: 'version', names: ['--version', '-V'], help: 'print the version and exit' },
 ];
+
+export const OPTIONS: readonly OptionSpec[] = OPTION_ROWS.map((spec) => ({ ...spec, ...keyDefault(spec.names[0]!) }));
 
 export const OPTIONS_BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(
   OPTIONS.flatMap((spec) => spec.names.map((name) => [name, spec] as const)),

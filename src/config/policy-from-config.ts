@@ -1,73 +1,51 @@
-// Layering: a validated config file on top of a base policy (DEFAULT_POLICY). Keys the file
-// leaves out keep the base's value; nothing here knows about flags (see args.ts).
+// Layering: a validated config file on top of a base policy (DEFAULT_POLICY), key by key as the
+// key table says where each lands. Keys the file leaves out keep the base's value; nothing here
+// knows about flags (see args.ts).
 
 import type { Policy, Rule } from '../policy/types.js';
-import type { ConfigFile, RuleInput } from './schema.js';
+import { CONFIG_KEYS, RULE_KEYS, type ConfigFile, type FileSettings, type KeyRow } from './keys.js';
+import { setAt } from './policy-path.js';
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Where the file's values go: the policy, and the settings that are not policy. */
+interface Target {
+  policy: Policy;
+  settings: Record<string, unknown>;
 }
 
-function toRule(input: RuleInput): Rule {
-  return definedOnly<Rule>({
-    tool: input.tool,
-    method: input.method,
-    idleTimeoutMs: input.idleTimeout,
-    totalTimeoutMs: input.totalTimeout,
-    onTimeout: input.onTimeout,
-    heartbeatMs: input.heartbeat,
-    maxConcurrency: input.maxConcurrency,
-    detachAfterMs: input.detachAfter,
-  });
+function put(target: Target, rows: readonly KeyRow[], values: ConfigFile): void {
+  for (const row of rows) {
+    const value = values[row.name];
+    if (value === undefined) continue;
+    const { lands } = row;
+    if ('policy' in lands) setAt(target.policy, lands.policy, value);
+    else if ('setting' in lands) target.settings[lands.setting] = value;
+  }
 }
 
-/** A fresh policy: base values where the file is silent, the file's where it speaks. */
-export function applyConfig(base: Policy, file: ConfigFile): Policy {
-  const d = file.defaults ?? {};
-  const r = file.restart ?? {};
-  const h = file.healthCheck ?? {};
-  const s = file.shutdown ?? {};
-  const j = file.jobs ?? {};
-  return {
-    defaults: {
-      idleTimeoutMs: d.idleTimeout ?? base.defaults.idleTimeoutMs,
-      totalTimeoutMs: d.totalTimeout ?? base.defaults.totalTimeoutMs,
-      onTimeout: d.onTimeout ?? base.defaults.onTimeout,
-      heartbeatMs: d.heartbeat ?? base.defaults.heartbeatMs,
-      detachAfterMs: d.detachAfter ?? base.defaults.detachAfterMs,
-    },
-    rules: [...base.rules.map((rule) => ({ ...rule })), ...(file.rules ?? []).map(toRule)],
-    startupTimeoutMs: file.startupTimeout ?? base.startupTimeoutMs,
-    progressIntervalMs: file.progressInterval ?? base.progressIntervalMs,
-    maxConcurrency: file.maxConcurrency ?? base.maxConcurrency,
-    maxMessageBytes: file.maxMessageBytes ?? base.maxMessageBytes,
-    restart: {
-      policy: r.policy ?? base.restart.policy,
-      initialBackoffMs: r.initialBackoff ?? base.restart.initialBackoffMs,
-      maxBackoffMs: r.maxBackoff ?? base.restart.maxBackoffMs,
-      maxRestarts: r.maxRestarts ?? base.restart.maxRestarts,
-      windowMs: r.window ?? base.restart.windowMs,
-      onGiveUp: r.onGiveUp ?? base.restart.onGiveUp,
-    },
-    healthCheck: {
-      intervalMs: h.interval ?? base.healthCheck.intervalMs,
-      misses: h.misses ?? base.healthCheck.misses,
-    },
-    shutdown: {
-      stdinGraceMs: s.stdinGrace ?? base.shutdown.stdinGraceMs,
-      termGraceMs: s.termGrace ?? base.shutdown.termGraceMs,
-    },
-    tasks: file.tasks ?? base.tasks,
-    jobs: {
-      awaitMaxMs: j.awaitMax ?? base.jobs.awaitMaxMs,
-      ttlMs: j.ttl ?? base.jobs.ttlMs,
-      max: j.max ?? base.jobs.max,
-      maxBytes: j.maxBytes ?? base.jobs.maxBytes,
-    },
-  };
+function toRule(values: ConfigFile): Rule {
+  const rule: Record<string, unknown> = {};
+  for (const row of RULE_KEYS) {
+    const value = values[row.name];
+    if (value !== undefined && 'rule' in row.lands) rule[row.lands.rule] = value;
+  }
+  // Each value went through its row's kind, which tsc matched to the Rule field it lands on.
+  return rule as Rule;
+}
+
+/** A fresh policy (base values where the file is silent, the file's where it speaks), and the file's settings as written. */
+export function applyFile(base: Policy, file: ConfigFile): { policy: Policy; settings: FileSettings } {
+  const target: Target = { policy: copyPolicy(base), settings: {} };
+  for (const row of CONFIG_KEYS) {
+    const value = file[row.name];
+    if (value === undefined) continue;
+    if (row.type === 'key') put(target, [row], file);
+    else if (row.type === 'group') put(target, row.keys, value as ConfigFile);
+    else target.policy.rules.push(...(value as ConfigFile[]).map(toRule));
+  }
+  return { policy: target.policy, settings: target.settings as FileSettings };
 }
 
 /** A deep copy, so that callers may adjust the result without touching DEFAULT_POLICY. */
 export function copyPolicy(policy: Policy): Policy {
-  return applyConfig(policy, {});
+  return structuredClone(policy);
 }

@@ -2,72 +2,55 @@
 // the config file's own vocabulary, so that what is printed can be pasted into a config file.
 
 import { createResolver } from '../policy/resolve.js';
+import { createVisibility } from '../policy/visibility.js';
+import { writeSize } from '../policy/size.js';
 import type { Policy, Rule } from '../policy/types.js';
 import { formatDuration } from './duration.js';
-import type { LogLevel } from './schema.js';
+import { CONFIG_KEYS, RULE_KEYS, type FileSettings, type KeyRow } from './keys.js';
+import { getAt } from './policy-path.js';
 
-export interface PrintSettings {
-  logLevel?: LogLevel;
-  logFile?: string;
-  trace?: string;
+export type PrintSettings = FileSettings;
+
+/** The policy's values of `rows`, written back as their kinds write them. */
+function written(rows: readonly KeyRow[], policy: Policy): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const row of rows) if ('policy' in row.lands) out[row.name] = row.kind.write(getAt(policy, row.lands.policy));
+  return out;
 }
 
 function ruleToConfig(rule: Rule): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (rule.tool !== undefined) out.tool = rule.tool;
-  if (rule.method !== undefined) out.method = rule.method;
-  if (rule.idleTimeoutMs !== undefined) out.idleTimeout = formatDuration(rule.idleTimeoutMs);
-  if (rule.totalTimeoutMs !== undefined) out.totalTimeout = formatDuration(rule.totalTimeoutMs);
-  if (rule.onTimeout !== undefined) out.onTimeout = rule.onTimeout;
-  if (rule.heartbeatMs !== undefined) out.heartbeat = formatDuration(rule.heartbeatMs);
-  if (rule.maxConcurrency !== undefined) out.maxConcurrency = rule.maxConcurrency;
-  if (rule.detachAfterMs !== undefined) out.detachAfter = formatDuration(rule.detachAfterMs);
+  for (const row of RULE_KEYS) {
+    const value = 'rule' in row.lands ? rule[row.lands.rule] : undefined;
+    if (value !== undefined) out[row.name] = row.kind.write(value);
+  }
   return out;
 }
 
 /** A complete config object (every key) equivalent to the policy; it loads back to the same policy. */
 export function policyToConfig(policy: Policy, settings: PrintSettings = {}): Record<string, unknown> {
-  const f = formatDuration;
-  return {
-    defaults: {
-      idleTimeout: f(policy.defaults.idleTimeoutMs),
-      totalTimeout: f(policy.defaults.totalTimeoutMs),
-      onTimeout: policy.defaults.onTimeout,
-      heartbeat: f(policy.defaults.heartbeatMs),
-      detachAfter: f(policy.defaults.detachAfterMs),
-    },
-    rules: policy.rules.map(ruleToConfig),
-    startupTimeout: f(policy.startupTimeoutMs),
-    progressInterval: f(policy.progressIntervalMs),
-    maxConcurrency: Number.isFinite(policy.maxConcurrency) ? policy.maxConcurrency : 'off',
-    maxMessageBytes: policy.maxMessageBytes,
-    restart: {
-      policy: policy.restart.policy,
-      initialBackoff: f(policy.restart.initialBackoffMs),
-      maxBackoff: f(policy.restart.maxBackoffMs),
-      maxRestarts: policy.restart.maxRestarts,
-      window: f(policy.restart.windowMs),
-      onGiveUp: policy.restart.onGiveUp,
-    },
-    healthCheck: { interval: f(policy.healthCheck.intervalMs), misses: policy.healthCheck.misses },
-    shutdown: { stdinGrace: f(policy.shutdown.stdinGraceMs), termGrace: f(policy.shutdown.termGraceMs) },
-    tasks: policy.tasks,
-    jobs: { awaitMax: f(policy.jobs.awaitMaxMs), ttl: f(policy.jobs.ttlMs), max: policy.jobs.max, maxBytes: policy.jobs.maxBytes },
-    ...settings,
-  };
+  const out: Record<string, unknown> = {};
+  for (const row of CONFIG_KEYS) {
+    if (row.type === 'group') out[row.name] = written(row.keys, policy);
+    else if (row.type === 'rules') out[row.name] = policy.rules.map(ruleToConfig);
+    else Object.assign(out, written([row], policy));
+  }
+  return { ...out, ...settings };
 }
 
 /** Several lines for --explain-tool: the limits a call of `tool` gets, and where each comes from. */
 export function explainTool(policy: Policy, tool: string): string {
   const r = createResolver(policy)('tools/call', tool, 'client');
   const f = formatDuration;
+  const hidden = createVisibility(policy).hiddenBy('tool', tool);
   const lines = [
     `tool "${tool}":`,
+    `  visible:      ${hidden === undefined ? 'yes' : `no, hidden by ${hidden}: left out of tools/list, and calls to it are refused`}`,
     `  totalTimeout: ${f(r.totalTimeoutMs)}`,
     `  idleTimeout:  ${f(r.idleTimeoutMs)}`,
     `  onTimeout:    ${r.onTimeout}`,
     `  heartbeat:    ${f(r.heartbeatMs)}`,
-    `  detachAfter:  ${f(r.detachAfterMs)}${r.detachAfterMs > 0 ? `; then a job, each leash_await waits up to ${f(policy.jobs.awaitMaxMs > 0 ? policy.jobs.awaitMaxMs : r.detachAfterMs)}, a result is kept ${f(policy.jobs.ttlMs)}` : ''}`,
+    `  maxResultBytes: ${r.maxResultBytes > 0 ? `${writeSize(r.maxResultBytes)}, onLargeResult ${r.onLargeResult}` : 'off'}`,
     `  maxConcurrency: ${r.limit !== undefined ? `${r.limit} for this rule, ` : ''}${Number.isFinite(policy.maxConcurrency) ? policy.maxConcurrency : 'unlimited'} overall`,
     `  from: ${r.from.join(', ')}`,
   ];

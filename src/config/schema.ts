@@ -1,26 +1,27 @@
-// The config file, as zod sees it. This is the single description of the file: the loader
-// validates with it, and schema/leash.schema.json is generated from it (descriptions included),
-// so editors, docs and mcp-leash cannot drift apart. Every object is strict: a misspelt key is
-// an error, never a silently ignored setting.
+// The config file as zod sees it, built from the key table (./keys.ts). The loader validates
+// with it when the zod-free reader doubts a file, issues.ts words its errors, and
+// schema/leash.schema.json is generated from it (descriptions included). Every object is strict:
+// a misspelt key is an error, never a silently ignored setting.
 
 import { z } from 'zod';
 import { globError } from '../policy/glob.js';
-import { DURATION_PATTERN, MAX_DURATION_MS, durationProblem, parseDuration, show } from './duration.js';
+import { DURATION_PATTERN, durationProblem, parseDuration, show } from './duration.js';
+import { CONFIG_DOC, CONFIG_KEYS, CONFIG_TITLE, RULE_DOC, RULE_KEYS, ruleProblems, type KeyRow } from './keys.js';
+import type { Kind } from './kinds.js';
+import { parseSize, SIZE_EXPECTED, SIZE_PATTERN } from '../policy/size.js';
 
-import { LOG_LEVELS, type LogLevel } from './log-levels.js';
-
-export { LOG_LEVELS, type LogLevel };
+export { LOG_LEVELS, type LogLevel } from './log-levels.js';
 
 /** One message for every way a duration can be wrong, whichever branch of the union zod tried. */
-const durationError = (issue: { input?: unknown }): string =>
-  durationProblem(issue.input) ?? 'expected a duration like "30s"';
+const durationError = (issue: { input?: unknown }): string => durationProblem(issue.input) ?? 'expected a duration like "30s"';
 
 function duration(description: string) {
   return z
     .union(
       [
         z.string().regex(DURATION_PATTERN, { error: durationError }),
-        z.int({ error: durationError }).min(0, { error: durationError }).max(MAX_DURATION_MS, { error: durationError }),
+        // A number only as 0 ("off"): any other bare number lacks a unit (durationProblem says so).
+        z.literal(0, { error: durationError }),
       ],
       { error: durationError },
     )
@@ -30,155 +31,95 @@ function duration(description: string) {
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
     })
     .transform((value) => parseDuration(value))
-    .describe(`${description} A duration: "250ms", "30s", "5m", "1h", "1h30m", a number of milliseconds, or 0/"off".`);
-}
-
-const positiveIntError = (): string => 'expected a positive integer';
-
-function positiveInt(description: string) {
-  return z.int({ error: positiveIntError }).min(1, { error: positiveIntError }).describe(description);
+    .describe(`${description} A duration with a unit: "250ms", "30s", "5m", "1h", "1h30m"; or 0/"off".`);
 }
 
 function glob(description: string) {
-  return z.string().superRefine((value, ctx) => {
-    const problem = globError(value);
-    if (problem !== undefined) {
-      const message = problem.includes(', got ') ? problem : `${problem}, got ${show(value)}`;
-      ctx.addIssue({ code: 'custom', message, input: value });
-    }
-  }).meta({
-    description,
-    // Mirrors globError for editors: non-empty, and none of the glob syntax mcp-leash refuses.
-    pattern: String.raw`^[^\[\]{}]+$`,
-  });
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = globError(value);
+      if (problem !== undefined) {
+        const message = problem.includes(', got ') ? problem : `${problem}, got ${show(value)}`;
+        ctx.addIssue({ code: 'custom', message, input: value });
+      }
+    })
+    .meta({
+      description,
+      // Mirrors globError for editors: non-empty, and none of the glob syntax mcp-leash refuses.
+      pattern: String.raw`^[^\[\]{}]+$`,
+    });
 }
 
-const onTimeout = z
-  .enum(['result', 'error'])
-  .describe(
-    'What the client gets when a request times out. "result": for tools/call, a normal tool result with isError: true ' +
-      'whose text tells the model what happened (other methods still get an error). "error": a JSON-RPC error -32001.',
-  );
+function size(description: string) {
+  const error = (issue: { input?: unknown }): string => `${SIZE_EXPECTED}, got ${show(issue.input)}`;
+  return z
+    .union([z.string().regex(SIZE_PATTERN, { error }), z.int({ error }).min(0, { error })], { error })
+    .superRefine((value, ctx) => {
+      // The pattern cannot bound the value ("0.5kB" is under the minimum); parseSize can.
+      if (parseSize(value) === undefined || Object.is(value, -0)) ctx.addIssue({ code: 'custom', message: `${SIZE_EXPECTED}, got ${show(value)}`, input: value });
+    })
+    .transform((value) => parseSize(value) ?? 0)
+    .describe(`${description} A size: "200kB", "2MB", "1.5MiB", a whole number of bytes (at least 1000), or 0/"off".`);
+}
 
-const idleTimeout = (): ReturnType<typeof duration> =>
-  duration('Cancel the request when the server sends no progress for it for this long (restarted by every progress notification).');
-const totalTimeout = (): ReturnType<typeof duration> =>
-  duration('Hard cap on the whole request, from the moment mcp-leash received it (time queued included); never extended.');
-const heartbeat = (): ReturnType<typeof duration> =>
-  duration('While a request with a progress token waits, the client hears about it at least this often.');
-const detachAfter = (): ReturnType<typeof duration> =>
-  duration(
-    'tools/call only: a call still unanswered this long after receipt (queue time included) is answered at once with a job the model ' +
-      'can wait for with leash_await (or stop with leash_cancel), and goes on at the server under its own limits. Set it a little below ' +
-      "the host's hard limit on tool calls.",
-  );
+/** The zod type of one kind; its output is what the kind's zod-free `read` returns. */
+function zodOf(kind: Kind<unknown>, doc: string): z.ZodType {
+  switch (kind.type) {
+    case 'duration':
+      return duration(doc);
+    case 'glob':
+      return glob(doc);
+    case 'size':
+      return size(doc);
+    case 'boolean':
+      return z.boolean({ error: 'expected true or false' }).describe(doc);
+    case 'names':
+      return z.array(z.string().min(1, { error: 'expected a non-empty name' })).describe(doc);
+    case 'globs':
+      return z.array(glob('A name, or a glob with * and ?.')).describe(doc);
+    case 'enum':
+      // z.enum wants a non-empty tuple; every enum row of the table lists its values.
+      return z.enum(kind.values as [string, ...string[]]).describe(doc);
+    case 'int': {
+      const error = (): string => kind.error;
+      return z.int({ error }).min(kind.min, { error }).describe(doc);
+    }
+    case 'concurrency': {
+      const error = (): string => kind.error;
+      return z
+        .union([z.literal('off', { error }), z.int({ error }).min(0, { error })], { error })
+        .transform((n) => (n === 'off' || n === 0 ? Infinity : n))
+        .describe(doc);
+    }
+    case 'string':
+      return z.string().describe(doc);
+    case 'path':
+      return z.string().min(1, { error: 'expected a file path' }).describe(doc);
+  }
+}
 
-export const defaultsSchema = z
-  .strictObject({
-    idleTimeout: idleTimeout().optional(),
-    totalTimeout: totalTimeout().optional(),
-    onTimeout: onTimeout.optional(),
-    heartbeat: heartbeat().optional(),
-    detachAfter: detachAfter().optional(),
-  })
-  .describe('Limits for every client request that no rule names.');
+function shapeOf(rows: readonly KeyRow[]): Record<string, z.ZodOptional> {
+  return Object.fromEntries(rows.map((row) => [row.name, zodOf(row.kind, row.doc).optional()]));
+}
 
 export const ruleSchema = z
-  .strictObject({
-    tool: glob('Tool name for tools/call: exact ("index_repo") or a glob with * and ? ("search_*"). Exact beats glob; more literal characters beat fewer; a later rule beats an earlier one.').optional(),
-    method: glob('JSON-RPC method, exact or glob ("resources/read", "prompts/*"). With "tool", it may only be "tools/call".').optional(),
-    idleTimeout: idleTimeout().optional(),
-    totalTimeout: totalTimeout().optional(),
-    onTimeout: onTimeout.optional(),
-    heartbeat: heartbeat().optional(),
-    maxConcurrency: positiveInt('At most this many calls of the matching tools at once (only on a rule with "tool"); the top-level maxConcurrency still applies.').optional(),
-    detachAfter: detachAfter().optional(),
-  })
+  .strictObject(shapeOf(RULE_KEYS))
   .superRefine((rule, ctx) => {
-    if (rule.tool === undefined && rule.method === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'expected "tool" or "method" (a rule must say what it applies to)', input: rule });
-    }
-    if (rule.tool !== undefined && rule.method !== undefined && rule.method !== 'tools/call') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['method'],
-        message: `expected "tools/call" on a rule with "tool", got ${show(rule.method)} (drop "tool" or "method")`,
-        input: rule.method,
-      });
-    }
-    if (rule.tool === undefined && rule.maxConcurrency !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxConcurrency'],
-        message: 'per-rule maxConcurrency is only for tools: add "tool", or use the top-level "maxConcurrency"',
-        input: rule.maxConcurrency,
-      });
+    for (const { key, message } of ruleProblems(rule)) {
+      ctx.addIssue({ code: 'custom', message, ...(key !== undefined ? { path: [key], input: rule[key] } : { input: rule }) });
     }
   })
-  .describe('A timeout rule for a tool (tools/call) or a method. Fields it leaves out fall through to less specific rules, then to "defaults".');
-
-const countError = (): string => 'expected an integer of at least 0';
-const concurrencyError = (): string => 'expected a positive integer, or 0 or "off" for unlimited';
+  .describe(RULE_DOC);
 
 export const configSchema = z
-  .strictObject({
-    $schema: z.string().describe('Path or URL of the JSON Schema, for editors; ignored by mcp-leash.').optional(),
-    defaults: defaultsSchema.optional(),
-    rules: z.array(ruleSchema).describe('Timeout rules. The most specific match wins, field by field.').optional(),
-    startupTimeout: duration('Time the server has to answer "initialize"; past it the client gets an error and the server is stopped.').optional(),
-    progressInterval: duration('Minimum time between two progress notifications forwarded for one request (a flooding server is throttled, newest state kept).').optional(),
-    maxConcurrency: z
-      .union([z.literal('off', { error: concurrencyError }), z.int({ error: concurrencyError }).min(0, { error: concurrencyError })], {
-        error: concurrencyError,
-      })
-      .transform((n) => (n === 'off' || n === 0 ? Infinity : n))
-      .describe('At most this many client requests in flight at the server; the rest wait in a FIFO queue. 0 or "off": unlimited.')
-      .optional(),
-    maxMessageBytes: positiveInt('Longest JSON-RPC line accepted, in bytes; longer ones are discarded.').optional(),
-    restart: z
-      .strictObject({
-        policy: z.enum(['never', 'on-failure']).describe('"never": exit when the server exits. "on-failure": restart it after a crash, replaying initialize.').optional(),
-        initialBackoff: duration('Delay before the first restart; doubles after each consecutive failure.').optional(),
-        maxBackoff: duration('Longest delay between restarts.').optional(),
-        maxRestarts: z.int({ error: countError }).min(0, { error: countError }).describe('At most this many restarts within "window"; past that, give up.').optional(),
-        window: duration('The sliding window that maxRestarts counts in.').optional(),
-        onGiveUp: z.enum(['error', 'exit']).describe('After too many restarts: keep answering every request with an error, or exit.').optional(),
-      })
-      .describe('What to do when the server exits unexpectedly.')
-      .optional(),
-    healthCheck: z
-      .strictObject({
-        interval: duration('Send the server a ping of mcp-leash\'s own this often; "off" disables health checks.').optional(),
-        misses: positiveInt('Treat the server as hung after this many unanswered pings in a row.').optional(),
-      })
-      .describe('Optional liveness pings.')
-      .optional(),
-    shutdown: z
-      .strictObject({
-        stdinGrace: duration('After closing the server\'s stdin, wait this long before SIGTERM.').optional(),
-        termGrace: duration('After SIGTERM, wait this long before SIGKILL.').optional(),
-      })
-      .describe('The shutdown ladder: close stdin, SIGTERM, SIGKILL (to the whole process group).')
-      .optional(),
-    tasks: z.enum(['off', 'auto']).describe('Task-augmented requests (MCP 2025-11-25).').optional(),
-    jobs: z
-      .strictObject({
-        awaitMax: duration('Longest one leash_await call blocks before it answers "still running"; 0/"off": the job\'s own detachAfter.').optional(),
-        ttl: duration('How long a finished job\'s result is kept for leash_await after it ended.').optional(),
-        max: positiveInt('At most this many jobs (running or finished) are kept; the oldest finished ones make room.').optional(),
-        maxBytes: positiveInt('At most this many bytes of finished jobs\' results are kept; the oldest go first, and a larger result by itself fails its job.').optional(),
-      })
-      .describe('Jobs: calls detached by detachAfter.')
-      .optional(),
-    logLevel: z.enum(LOG_LEVELS).describe('Log level (logs go to stderr, or to logFile).').optional(),
-    logFile: z.string().min(1, { error: 'expected a file path' }).describe('Write logs here instead of stderr. Relative to this file\'s directory.').optional(),
-    trace: z.string().min(1, { error: 'expected a file path' }).describe('Write every frame in both directions to this JSONL file (mode 0600). Relative to this file\'s directory.').optional(),
-  })
-  .meta({
-    title: 'mcp-leash configuration',
-    description: 'Timeout policy and process settings for mcp-leash. Command-line flags override this file; this file overrides the built-in defaults.',
-  });
-
-/** The config file after validation: durations already in milliseconds. */
-export type ConfigFile = z.output<typeof configSchema>;
-export type RuleInput = z.output<typeof ruleSchema>;
+  .strictObject(
+    Object.fromEntries(
+      CONFIG_KEYS.map((row) => {
+        if (row.type === 'key') return [row.name, zodOf(row.kind, row.doc).optional()];
+        if (row.type === 'group') return [row.name, z.strictObject(shapeOf(row.keys)).describe(row.doc).optional()];
+        return [row.name, z.array(ruleSchema).describe(row.doc).optional()];
+      }),
+    ),
+  )
+  .meta({ title: CONFIG_TITLE, description: CONFIG_DOC });

@@ -26,8 +26,18 @@ export interface Ending {
   cancelledBy?: 'client' | 'task' | 'job';
 }
 
-/** The answer a call gets: a frame from the child forwarded, or a message of mcp-leash's own. */
-export type Answer = { frame: MessageFrame } | { msg: JsonObject } | undefined;
+/**
+ * The answer a call gets: a frame from the child forwarded, or a message of mcp-leash's own.
+ * With `spill` (result-budget.ts), `msg` is sent once the shell has written the result to a
+ * file, and `spill.unwritten` when it could not.
+ */
+export type Answer = { frame: MessageFrame } | { msg: JsonObject; spill?: Spill } | undefined;
+
+export interface Spill {
+  path: string;
+  frame: MessageFrame;
+  unwritten: JsonObject;
+}
 
 export interface AdmissionDeps {
   policy: Policy;
@@ -77,18 +87,42 @@ export class Admission {
 
   /** The one way a call ends (see the file comment). `answer` is undefined for a cancelled call. */
   close(call: ClientCall, input: Ends, ending: Ending, answer: Answer, now: number): void {
-    const { calls, out, timers } = this.#d;
     const phase: CallPhase = call.phase === 'queued' || call.phase === 'parked' ? 'queued' : 'running';
     const job = isJob(call);
     if (!end(call, input, this.#d.illegal)) return;
     if (job) this.#d.jobEnded(call, ending, answer, now);
-    else if (answer !== undefined) this.#answer(call, answer, now);
-    if (out.events && !job) {
-      const errorCode = answer === undefined ? undefined : errorCodeOf(answer);
-      out.event({ type: 'call-ended', call: call.id, ...ending, ...(errorCode === undefined ? {} : { errorCode }), ms: now - call.receivedAt, at: now, phase });
+    else if (answer !== undefined) {
+      if ('frame' in answer) this.#answer(call, answer.frame, undefined, now);
+      else this.#answer(call, undefined, answer.msg, now, answer.spill);
     }
-    timers.disarm(call.key);
-    if (calls.remove(call) && this.#d.childUp()) this.runQueued(now);
+    if (this.#d.out.events && !job) this.#ended(call, ending, answer === undefined ? undefined : 'msg' in answer ? answer.msg : answer.frame.msg, phase, now);
+    this.#release(call, now);
+  }
+
+  /**
+   * close() for the common case, the child's own answer forwarded as it came: the same steps,
+   * without the objects close() takes (an Ending, an Answer), which cost an allocation each on
+   * every call when nobody reads events (bench/README.md, CPU per pipelined call).
+   */
+  answeredByChild(call: ClientCall, frame: MessageFrame, now: number): void {
+    // A job's answer goes to the job store (close() knows how); jobs are rare, the fast path is not for them.
+    if (isJob(call)) return this.close(call, 'answer', { outcome: outcomeOf(frame.msg, call.method), by: 'server' }, { frame }, now);
+    if (!end(call, 'answer', this.#d.illegal)) return;
+    this.#answer(call, frame, undefined, now);
+    if (this.#d.out.events) this.#ended(call, { outcome: outcomeOf(frame.msg, call.method), by: 'server' }, frame.msg, 'running', now);
+    this.#release(call, now);
+  }
+
+  #ended(call: ClientCall, ending: Ending, answer: JsonObject | undefined, phase: CallPhase, now: number): void {
+    const e = answer?.error;
+    const errorCode = isObject(e) && typeof e.code === 'number' ? { errorCode: e.code } : {};
+    this.#d.out.event({ type: 'call-ended', call: call.id, ...ending, ...errorCode, ms: now - call.receivedAt, at: now, phase });
+  }
+
+  /** The call's timer goes, and its slot: queued calls that now fit are dispatched. */
+  #release(call: ClientCall, now: number): void {
+    this.#d.timers.disarm(call.key);
+    if (this.#d.calls.remove(call) && this.#d.childUp()) this.runQueued(now);
   }
 
   /**
@@ -140,15 +174,20 @@ export class Admission {
     if (out.events && !job) out.event({ type: 'call-dispatched', call: call.id, queuedMs, at: now });
   }
 
-  #answer(call: ClientCall, answer: NonNullable<Answer>, now: number): void {
+  /** The call's one answer: a frame from the child forwarded, or `msg` of mcp-leash's own. */
+  #answer(call: ClientCall, frame: MessageFrame | undefined, msg: JsonObject | undefined, now: number, spill?: Spill): void {
     const { out } = this.#d;
     if (call.taskId !== undefined) {
       // A task keeps its answer for tasks/result; a long answer is parsed here (tasks are rare).
-      const whole = 'msg' in answer ? answer.msg : wholeMessage(answer.frame);
-      const msg = whole instanceof Error ? errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an answer that does not parse (${whole.message})`) : whole;
-      this.#d.completeTask(call, msg, now);
-    } else if ('frame' in answer) out.forward('client', answer.frame, call.clientId, undefined, call.id);
-    else out.send('client', { ...answer.msg, id: call.clientId }, call.id);
+      // A task's result is kept, not sent, so nothing is spilled for it: it gets the answer for an unwritten file.
+      const whole = frame ? wholeMessage(frame) : (spill?.unwritten ?? msg!);
+      const kept = whole instanceof Error ? errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an answer that does not parse (${whole.message})`) : whole;
+      this.#d.completeTask(call, kept, now);
+    } else if (frame) out.forward('client', frame, call.clientId, undefined, call.id);
+    else if (spill !== undefined) {
+      const { path, frame: spilled, unwritten } = spill;
+      out.push({ type: 'spill', to: 'client', call: call.id, path, frame: spilled, written: { ...msg!, id: call.clientId }, unwritten: { ...unwritten, id: call.clientId } });
+    } else out.send('client', { ...msg!, id: call.clientId }, call.id);
   }
 }
 
@@ -157,10 +196,4 @@ export function outcomeOf(msg: JsonObject, method: string): Outcome {
   if (isObject(msg.error)) return 'error';
   if (method === 'tools/call' && isObject(msg.result) && msg.result.isError === true) return 'tool-error';
   return 'ok';
-}
-
-function errorCodeOf(answer: NonNullable<Answer>): number | undefined {
-  const msg = 'msg' in answer ? answer.msg : answer.frame.msg;
-  const e = msg.error;
-  return isObject(e) && typeof e.code === 'number' ? e.code : undefined;
 }

@@ -118,7 +118,7 @@ interface CallCommon {
   readonly progress: ProgressState | undefined;
   /** Set when the call runs a task for the client (tasks "auto"); its answer goes to the task. */
   readonly taskId: string | undefined;
-  /** initialize and ping: never queued and never counted against maxConcurrency. */
+  /** initialize, server/discover and ping: never queued and never counted against maxConcurrency. */
   readonly unslotted: boolean;
   /** The request asked for a later page (params.cursor): its list result is partial. */
   readonly hadCursor: boolean;
@@ -128,6 +128,8 @@ interface CallCommon {
    */
   detachAt: number;
   childProgress: JobProgress | undefined;
+  /** The request carried the 2026 envelope: results mcp-leash writes for it need resultType (era.ts). */
+  readonly modern: boolean;
 }
 
 /** The fields that belong to a phase; a call has them all, with these types in each phase. */
@@ -178,6 +180,7 @@ export function newCall(c: NewCall, frame: MessageFrame): ClientCall {
     // A task's call has a handle already; only a plain tool call can become a job.
     detachAt: c.method === 'tools/call' && c.tool !== undefined && c.taskId === undefined && c.rule.detachAfterMs > 0 ? c.receivedAt + c.rule.detachAfterMs : Infinity,
     childProgress: undefined,
+    modern: c.modern,
     phase: 'queued',
     frame,
     startedAt: undefined,

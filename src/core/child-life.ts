@@ -1,19 +1,37 @@
 /*
  * The child's life: theory of operation.
  *
+ * (About 480 lines: the phase table, restarts, the replayed initialize, health checks and the
+ * probe and first-answer rules of 2026 are one state machine; the shutdown ladder is already
+ * apart, in shutdown-ladder.ts, and the era itself in era.ts.)
+ *
  * One child runs at a time. mcp-leash restarts it with backoff when the policy says so, replays
  * the client's initialize to a restarted child, pings it for health, kills it when it hangs, and
  * stops it with the MCP shutdown ladder (close its stdin, wait; SIGTERM its group, wait; SIGKILL)
  * when the client goes away, a signal comes, or the core decides to end. How the run ends, and
  * with which exit code, is decided here: the shell only carries out the outputs.
  *
- *   up         a child runs (initialized, or the client has not initialized yet);
+ *   up         a child runs (initialized, or the client has not initialized yet, or speaks 2026);
  *   down       it died; a restart is due at restartAt; requests wait in the queue;
  *   spawning   the shell was asked for a new child;
  *   replaying  the new child got the client's initialize again; its answer is ours;
  *   gone       no child and none coming: requests are answered with an error at once;
- *   stopping   the shutdown ladder runs (rung: stdin closed, SIGTERM sent, SIGKILL sent);
+ *   stopping   the shutdown ladder runs (shutdown-ladder.ts: stdin closed, SIGTERM, SIGKILL);
  *   exited     the exit output was given; nothing more happens.
+ *
+ * A legacy child that exits on the client's server/discover probe (some servers exit on any
+ * request before initialize) is restarted at once ('probe-exit'), outside the restart policy:
+ * the client takes the probe's error for "legacy" and sends initialize, which must find a child.
+ * Once until a child answers something: a child that dies on every probe is then left to the
+ * restart policy, so a client that keeps probing cannot make mcp-leash restart without end.
+ *
+ * The startup limit bounds the child's first answer: initialize and server/discover carry it as
+ * their own time limit (policy/resolve.ts). A 2026 client that sends anything else first (the
+ * SDK's sibling probe leaves no discover on the real connection) arms the first-answer watch
+ * here, and mcp-leash sends its own server/discover after that request, so that a long first
+ * tool call does not look like a dead server: any answer ends the watch, and a child that
+ * answers nothing in time is a failed start. (The client spoke 2026 first, so this discover
+ * cannot decide a dual-era child's era.)
  *
  * PHASES lists, for each phase and input, the phases it may lead to; the code picks one and
  * move() checks it against the table. A move the table does not list is a bug in mcp-leash.
@@ -25,17 +43,20 @@
 import type { Policy } from '../policy/types.js';
 import type { ClientCall } from './call-life.js';
 import type { ChildPhase } from './events.js';
+import type { Eras } from './era.js';
 import { HealthCheck, OWN_ID_PREFIX } from './health.js';
 import { isObject, notification, type JsonObject } from './message.js';
 import type { Outbox } from './outbox.js';
 import { RestartTracker } from './restart.js';
 import { giveUpText } from './texts.js';
 import { earliest } from './timers.js';
+import { codeWithoutChild, exitOutput, ShutdownLadder, type StopCause } from './shutdown-ladder.js';
 
 export type ChildState = 'up' | 'down' | 'spawning' | 'replaying' | 'gone' | 'stopping' | 'exited';
 
 export type ChildInput =
   | 'exit' // the child exited (or could not be started)
+  | 'probe-exit' // the child exited on the server/discover probe: a legacy child, restarted at once
   | 'restart-due' // the backoff ran out
   | 'started' // the shell started the child asked for
   | 'replayed' // the restarted child accepted the replayed initialize
@@ -44,7 +65,7 @@ export type ChildInput =
 
 /** For each phase and input, the phases it may lead to. */
 export const PHASES: { readonly [S in ChildState]: { readonly [I in ChildInput]?: readonly ChildState[] } } = {
-  up: { exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
+  up: { exit: ['down', 'gone', 'exited'], 'probe-exit': ['down'], stop: ['stopping'] },
   down: { 'restart-due': ['spawning'], stop: ['exited'] },
   spawning: { started: ['replaying', 'up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
   replaying: { replayed: ['up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
@@ -61,14 +82,6 @@ export interface ChildExit {
   stderrTail: string[];
 }
 
-/** Why the ladder runs: it decides the exit code. */
-type StopCause = { kind: 'eof' } | { kind: 'signal'; signalNumber: number } | { kind: 'decided'; code: number; reason: string };
-
-/** Short waits for a ladder that was started, or hurried, by a signal: hosts such as the SDK's
- * StdioClientTransport SIGKILL mcp-leash 2 s after their SIGTERM, so a stubborn server must be
- * gone well before that or it would be orphaned. */
-const URGENT_STDIN_MS = 500;
-const URGENT_TERM_MS = 1000;
 
 export class ChildLife {
   #state: ChildState = 'up';
@@ -83,6 +96,18 @@ export class ChildLife {
   #out: Outbox;
   #policy: Policy;
   #becameUp: (now: number) => void;
+  #startupFailed: (limitMs: number, now: number) => void;
+  #eras: Eras;
+  /** The current child answered something (its startup is over); a probe death is then not "legacy". */
+  #answered = false;
+  /** The first-answer watch: the child must answer something by then (see the file comment). */
+  #firstAnswerDue: number | undefined;
+  /** The id of the server/discover sent to end the first-answer watch. */
+  #startCheckId: string | undefined;
+  /** The free restart after a probe death is spent; given back once a child answers something. */
+  #probeRestartUsed = false;
+  /** Health checks run in the 2026 era (no initialize answer starts them there). */
+  #modernHealth = false;
   #restarts: RestartTracker;
   #restartAt = 0;
   #health: HealthCheck;
@@ -100,17 +125,19 @@ export class ChildLife {
   #gaveUp: number | undefined;
   /** A hung child was sent SIGTERM; SIGKILL follows at this time unless it exits first. */
   #killAt: number | undefined;
-  // The ladder, while stopping.
-  #cause: StopCause | undefined;
-  #rung: 'waiting-for-child' | 'stdin' | 'term' | 'kill' = 'stdin';
-  #rungAt: number | undefined;
-  #urgent = false;
+  /** The shutdown ladder, while stopping. */
+  #ladder: ShutdownLadder | undefined;
 
-  /** `becameUp` runs whatever waited for a child (the queue). */
-  constructor(out: Outbox, policy: Policy, becameUp: (now: number) => void) {
+  /**
+   * `becameUp` runs whatever waited for a child (the queue); `startupFailed` ends the calls of a
+   * child that answered nothing within the startup limit (the session then has this stop it).
+   */
+  constructor(out: Outbox, policy: Policy, eras: Eras, hooks: { becameUp(now: number): void; startupFailed(limitMs: number, now: number): void }) {
     this.#out = out;
     this.#policy = policy;
-    this.#becameUp = becameUp;
+    this.#eras = eras;
+    this.#becameUp = hooks.becameUp;
+    this.#startupFailed = hooks.startupFailed;
     this.#restarts = new RestartTracker(policy.restart);
     this.#health = new HealthCheck(policy.healthCheck);
   }
@@ -134,7 +161,8 @@ export class ChildLife {
       this.#state === 'down' ? this.#restartAt : undefined,
       this.#replay?.deadline,
       this.#killAt,
-      this.#state === 'stopping' ? this.#rungAt : undefined,
+      this.#ladder?.deadline,
+      this.#state === 'up' ? this.#firstAnswerDue : undefined,
     );
   }
 
@@ -162,6 +190,41 @@ export class ChildLife {
     this.#pendingInitialize = msg;
   }
 
+  /**
+   * A client request arrived. A first 2026 request other than server/discover (which carries
+   * the startup limit itself, as initialize does in the legacy era) arms the first-answer watchdog.
+   */
+  requestArrived(method: string, modern: boolean, now: number): void {
+    if (!modern || this.#answered || this.#firstAnswerDue !== undefined || this.#policy.startupTimeoutMs <= 0) return;
+    if (method === 'server/discover' || this.#state !== 'up') return;
+    this.#firstAnswerDue = now + this.#policy.startupTimeoutMs;
+    const id = this.#ownId('start');
+    const request = this.#eras.healthRequest(id);
+    if (!request) return;
+    this.#startCheckId = id;
+    this.#out.send('child', request);
+  }
+
+  /**
+   * The child answered something: it has started. `modernResult`: it answered a 2026 request
+   * with a result (an error, say a legacy server's answer to the probe, says nothing of its era).
+   */
+  childAnswered(modernResult: boolean, now: number): void {
+    this.#answered = true;
+    this.#firstAnswerDue = undefined;
+    this.#probeRestartUsed = false;
+    // The era is known (the client spoke 2026 and the child served it): health checks may start.
+    if (modernResult && !this.#modernHealth && this.#eras.client === 'modern') {
+      this.#modernHealth = true;
+      if (this.#state === 'up') this.#health.start(now);
+    }
+  }
+
+  /** Whether the current child has answered anything yet. */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
   /** The child answered the client's initialize: the session exists, health pings may start. */
   initialized(result: JsonObject, now: number): void {
     if (this.#pendingInitialize) this.initializeRequest = this.#pendingInitialize;
@@ -183,15 +246,30 @@ export class ChildLife {
    * had: 'ignore' (an exit we caused while stopping, or a stale report), 'restart' (running calls
    * fail, queued ones wait) or 'fail-all'.
    */
-  exited(exit: ChildExit, now: number): 'ignore' | 'restart' | 'fail-all' {
+  exited(exit: ChildExit, now: number, onProbe = false): 'ignore' | 'restart' | 'fail-all' {
     this.#killAt = undefined;
-    if (this.#state === 'stopping') {
-      this.#exitCode(this.#ladderCode(exit), 'child stopped', now, exit);
+    if (this.#ladder) {
+      this.#move('exit', 'exited', now, { exit });
+      this.#ladder.exit(this.#ladder.codeOnExit(exit), now, 'child stopped');
       return 'ignore';
     }
     if (!PHASES[this.#state].exit) return 'ignore';
     this.#health.stop();
     this.#replay = undefined;
+    this.#firstAnswerDue = undefined;
+    const answered = this.#answered;
+    this.#answered = false;
+    if (onProbe && !answered && !this.#probeRestartUsed && this.#state === 'up') {
+      this.#probeRestartUsed = true;
+      this.#restartAt = now;
+      this.#move('probe-exit', 'down', now, { exit });
+      this.#out.log('warn', 'the server exited on the server/discover probe (a pre-2026 server); restarting it at once, outside the restart policy (set "serverEra": "legacy" so that probes never reach it)', {
+        exitCode: exit.code,
+        signal: exit.signal,
+      });
+      if (this.#out.events) this.#out.event({ type: 'restart', attempt: 0, delayMs: 0, at: now });
+      return 'restart';
+    }
     const decision = this.#restarts.enabled ? this.#restarts.onFailure(now) : undefined;
     if (decision?.action === 'restart') {
       this.#restartAt = now + decision.delayMs;
@@ -216,13 +294,12 @@ export class ChildLife {
       if (this.#policy.restart.onGiveUp === 'error') return;
     }
     this.#state = 'exited'; // gone -> exited: nothing runs, so no ladder
-    this.#out.push({ type: 'exit', code, reason: 'child exited', graceMs: this.#policy.shutdown.termGraceMs });
-    if (this.#out.events) this.#out.event({ type: 'exit', code, reason: 'child exited', at: now });
+    exitOutput(this.#out, this.#policy.shutdown, { kind: 'decided', code, reason: 'child exited' }, code, false, now);
   }
 
   /** The shell started the child asked for with a 'spawn' output. */
   childStarted(now: number): void {
-    if (this.#state === 'stopping' && this.#rung === 'waiting-for-child') return this.#firstRung(now);
+    if (this.#ladder) return this.#ladder.childStarted(now);
     if (this.#state !== 'spawning') return;
     if (!this.initializeRequest) return this.#becomeUp('started', now);
     const id = this.#ownId('init');
@@ -242,14 +319,23 @@ export class ChildLife {
       this.#replay = undefined;
       this.kill('replayed initialize timed out', now);
     }
+    if (this.#state === 'up' && this.#firstAnswerDue !== undefined && now >= this.#firstAnswerDue) {
+      this.#firstAnswerDue = undefined;
+      this.#out.log('error', 'the server answered nothing within the startup limit; stopping it', { timeoutMs: this.#policy.startupTimeoutMs });
+      this.#startupFailed(this.#policy.startupTimeoutMs, now);
+      return;
+    }
     if (this.#killAt !== undefined && now >= this.#killAt) {
       this.#killAt = undefined;
       this.#out.push({ type: 'signal-child', signal: 'SIGKILL' });
     }
-    if (this.#state === 'stopping' && this.#rungAt !== undefined && now >= this.#rungAt) this.#nextRung(now);
+    if (this.#ladder?.tick(now)) this.#move('rung-due', 'stopping', now);
     const t = this.#state === 'up' ? this.#health.tick(now) : undefined;
-    if (t?.action === 'ping') this.#out.send('child', { jsonrpc: '2.0', id: t.id, method: 'ping' });
-    else if (t?.action === 'hung') {
+    if (t?.action === 'ping') {
+      // ping in the legacy era, server/discover with the envelope in 2026 (era.ts).
+      const request = this.#eras.healthRequest(t.id);
+      if (request) this.#out.send('child', request);
+    } else if (t?.action === 'hung') {
       this.#out.log('warn', 'the server missed its health pings; treating it as hung and killing it', { misses: t.misses });
       this.kill('health check failed', now);
     }
@@ -282,88 +368,22 @@ export class ChildLife {
 
   #stop(cause: StopCause, now: number): void {
     if (this.#state === 'exited') return;
-    if (this.#state === 'stopping') {
-      if (cause.kind === 'signal') this.#hurry(now);
+    if (this.#ladder) {
+      if (cause.kind === 'signal' && this.#ladder.hurry(now)) this.#move('stop', 'stopping', now);
       return;
     }
-    const urgent = cause.kind === 'signal';
-    const wasSpawning = this.#state === 'spawning';
     if (this.#state === 'down' || this.#state === 'gone') {
       this.#move('stop', 'exited', now);
-      return this.#exitNow(this.#codeWithoutChild(cause), cause, now, urgent);
+      return exitOutput(this.#out, this.#policy.shutdown, cause, codeWithoutChild(cause), cause.kind === 'signal', now);
     }
+    const spawning = this.#state === 'spawning';
     this.#health.stop();
     this.#replay = undefined;
     this.#killAt = undefined;
-    this.#cause = cause;
-    this.#urgent = urgent;
     this.#move('stop', 'stopping', now, { reason: cause.kind === 'decided' ? cause.reason : cause.kind === 'eof' ? 'client closed stdin' : 'signal' });
     if (cause.kind === 'decided') this.#out.log('warn', 'stopping the server', { reason: cause.reason });
     // A child being spawned gets the ladder once it runs (or its failure ends the run).
-    if (wasSpawning) {
-      this.#rung = 'waiting-for-child';
-      this.#rungAt = undefined;
-      return;
-    }
-    this.#firstRung(now);
-  }
-
-  #firstRung(now: number): void {
-    this.#rung = 'stdin';
-    this.#out.push({ type: 'close-child-stdin' });
-    this.#rungAt = now + this.#grace('stdin');
-  }
-
-  #nextRung(now: number): void {
-    if (this.#rung === 'stdin') {
-      this.#rung = 'term';
-      this.#out.push({ type: 'signal-child', signal: 'SIGTERM' });
-      this.#rungAt = now + this.#grace('term');
-    } else if (this.#rung === 'term') {
-      this.#rung = 'kill';
-      this.#out.push({ type: 'signal-child', signal: 'SIGKILL' });
-      this.#rungAt = undefined;
-    }
-    this.#move('rung-due', 'stopping', now);
-  }
-
-  /** A signal while the ladder runs: skip to the next rung at once, with short waits from now on. */
-  #hurry(now: number): void {
-    this.#urgent = true;
-    if (this.#rung === 'stdin' || this.#rung === 'term') this.#nextRung(now);
-  }
-
-  #grace(rung: 'stdin' | 'term'): number {
-    const { stdinGraceMs, termGraceMs } = this.#policy.shutdown;
-    if (rung === 'stdin') return this.#urgent ? Math.min(stdinGraceMs, URGENT_STDIN_MS) : stdinGraceMs;
-    return this.#urgent ? Math.min(termGraceMs, URGENT_TERM_MS) : termGraceMs;
-  }
-
-  /** The exit code once the child stopped during the ladder. */
-  #ladderCode(exit: ChildExit): number {
-    const cause = this.#cause!;
-    if (cause.kind === 'decided') return cause.code;
-    // It went by itself when its stdin closed: its own code is the most honest answer.
-    if (this.#rung === 'stdin') return exit.code ?? 128 + (exit.signalNumber ?? 0);
-    return this.#codeWithoutChild(cause);
-  }
-
-  #codeWithoutChild(cause: StopCause): number {
-    return cause.kind === 'eof' ? 0 : cause.kind === 'signal' ? 128 + cause.signalNumber : cause.code;
-  }
-
-  #exitCode(code: number, reason: string, now: number, exit?: ChildExit): void {
-    this.#move('exit', 'exited', now, exit ? { exit } : {});
-    this.#exitNow(code, this.#cause!, now, this.#urgent, reason);
-  }
-
-  #exitNow(code: number, cause: StopCause, now: number, urgent: boolean, reason?: string): void {
-    this.#rungAt = undefined;
-    const why = reason ?? (cause.kind === 'eof' ? 'client closed stdin' : cause.kind === 'signal' ? 'signal' : cause.reason);
-    // Stragglers of the group get the short grace when hurried, like the ladder's own rungs.
-    const graceMs = urgent ? Math.min(this.#policy.shutdown.termGraceMs, URGENT_TERM_MS) : this.#policy.shutdown.termGraceMs;
-    this.#out.push({ type: 'exit', code, reason: why, graceMs });
-    if (this.#out.events) this.#out.event({ type: 'exit', code, reason: why, at: now });
+    this.#ladder = new ShutdownLadder(this.#out, this.#policy.shutdown, cause, !spawning, now);
   }
 
   // ── mcp-leash's own requests ─────────────────────────────────────────────────────────────
@@ -371,6 +391,10 @@ export class ChildLife {
   /** Answers to mcp-leash's own requests (health pings, replayed initialize, tool check). */
   ownResponse(id: string, msg: JsonObject, now: number): void {
     if (this.#health.answered(id)) return;
+    if (id === this.#startCheckId) {
+      this.#startCheckId = undefined; // its work (ending the first-answer watch) is done by any answer
+      return;
+    }
     if (this.#replay && id === this.#replay.id) return this.#replayAnswered(msg, now);
     if (id === this.#toolsCheckId) {
       this.#toolsCheckId = undefined;
@@ -401,7 +425,9 @@ export class ChildLife {
   #becomeUp(input: 'started' | 'replayed', now: number): void {
     this.#move(input, 'up', now);
     this.#replay = undefined;
-    if (this.initializeResult) this.#health.start(now);
+    // A replayed initialize was answered: this child has started. A 2026 child has not yet.
+    this.#answered = input === 'replayed';
+    if (this.initializeResult || this.#modernHealth) this.#health.start(now);
     this.#becameUp(now);
   }
 

@@ -9,4 +9,6 @@ export const ERR = {
   serverExited: -32000,
   /** Same code as the SDK's own request timeout, so clients treat both alike. */
   timedOut: -32001,
+  /** MCP's "resource not found" (resources/read); a resource hidden by policy is answered so. */
+  resourceNotFound: -32002,
 } as const;

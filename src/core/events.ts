@@ -6,7 +6,9 @@
 //   c<key>  a client request (key = the id mcp-leash gave it on the child link);
 //   s<key>  a server-to-client request (key = the id mcp-leash gave it on the client link);
 //   l<n>    a client request mcp-leash answered itself, without the server (tasks/get, ...);
-//   r<n>    a client request refused at once because no server will answer it any more.
+//   r<n>    a client request answered at once without the server: none will answer any more, or
+//           the policy says it cannot (a server/discover probe with serverEra "legacy");
+//   g<n>    a client request refused at once by the guard rails (a hidden tool, prompt or resource).
 // Every call gets exactly one 'call-opened' and exactly one 'call-ended'.
 //
 // Jobs (jobs.ts): a tools/call c<key> that reaches detachAfter ends for its client then
@@ -83,7 +85,7 @@ export type CoreEvent =
   | { type: 'stray'; from: Side; what: 'answer' | 'progress' | 'cancel'; id: RequestId | null; at: number }
   /** The child's life moved on. */
   | { type: 'child'; phase: ChildPhase; at: number; reason?: string; exitCode?: number | null; signal?: string | null }
-  /** A restart was scheduled (attempt counts from 1). */
+  /** A restart was scheduled (attempt counts from 1; 0: a free restart after a probe killed a legacy child). */
   | { type: 'restart'; attempt: number; delayMs: number; at: number }
   /** A task (tasks "auto") changed status. */
   | { type: 'task'; taskId: string; status: string; call?: CallId; at: number }
@@ -109,5 +111,26 @@ export type CoreEvent =
     }
   /** A finished job was let go: its ttl passed, or it made room for newer ones (jobs.max, jobs.maxBytes). */
   | { type: 'job-dropped'; job: JobId; reason: 'expired' | 'evicted'; at: number }
+  /**
+   * The guard rails acted (guard-rails.ts). 'refused': a call to a hidden tool, prompt or
+   * resource was answered by mcp-leash (`rule` says which list hid it). 'hidden': a list answer
+   * lost `names` (tools, prompts or resource URIs). 'truncated', 'spilled', 'too-large': a
+   * tools/call answer of `bytes` was over its `limit` (maxResultBytes) and was cut to `keptBytes`,
+   * written whole to `path`, or refused.
+   */
+  | {
+      type: 'guard';
+      action: 'refused' | 'hidden' | 'truncated' | 'spilled' | 'too-large';
+      call: CallId;
+      what?: 'tool' | 'prompt' | 'resource';
+      name?: string;
+      names?: string[];
+      rule?: string;
+      bytes?: number;
+      limit?: number;
+      keptBytes?: number;
+      path?: string;
+      at: number;
+    }
   /** The run ends with this exit code (the last event). */
   | { type: 'exit'; code: number; reason: string; at: number };

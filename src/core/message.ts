@@ -3,6 +3,7 @@
 // fields a transparent proxy must keep (shared/MCP-NOTES.md).
 
 import type { ProgressToken, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { RawLine } from './frame.js';
 
 export type { ProgressToken, RequestId };
 
@@ -10,9 +11,9 @@ export type { ProgressToken, RequestId };
 export type JsonObject = Record<string, unknown>;
 
 export type Peeked =
-  | { kind: 'request'; id: RequestId; method: string; msg: JsonObject }
-  | { kind: 'notification'; method: string; msg: JsonObject }
-  | { kind: 'response'; id: RequestId; msg: JsonObject }
+  | { kind: 'request'; id: RequestId; method: string; msg: JsonObject; raw?: RawLine | undefined }
+  | { kind: 'notification'; method: string; msg: JsonObject; raw?: RawLine | undefined }
+  | { kind: 'response'; id: RequestId; msg: JsonObject; raw?: RawLine | undefined }
   | { kind: 'invalid'; reason: string; id: RequestId | null };
 
 function isId(v: unknown): v is RequestId {
@@ -23,8 +24,12 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Classifies a parsed JSON value. Arrays (batches) are handled by the caller before this. */
-export function peek(value: unknown, repairVersion = false): Peeked {
+/**
+ * Classifies a parsed JSON value. Arrays (batches) are handled by the caller before this. `raw`,
+ * the codec's record of the line (frame.ts), is put in the frame as it is built: added later, it
+ * would change every frame's shape after the fact (an extra allocation per message).
+ */
+export function peek(value: unknown, repairVersion = false, raw?: RawLine): Peeked {
   if (!isObject(value)) {
     return { kind: 'invalid', reason: 'expected a JSON-RPC message object', id: null };
   }
@@ -46,10 +51,10 @@ export function peek(value: unknown, repairVersion = false): Peeked {
     if ('result' in value || 'error' in value) {
       return { kind: 'invalid', reason: 'a request or notification must not carry result or error', id: reqId };
     }
-    if (!hasId) return { kind: 'notification', method, msg: value };
+    if (!hasId) return { kind: 'notification', method, msg: value, raw };
     if (id === null) return { kind: 'invalid', reason: 'request id must not be null', id: null };
     if (!isId(id)) return { kind: 'invalid', reason: 'request id must be a string or a number', id: null };
-    return { kind: 'request', id, method, msg: value };
+    return { kind: 'request', id, method, msg: value, raw };
   }
   if (method !== undefined) {
     return { kind: 'invalid', reason: 'method must be a string', id: isId(id) ? id : null };
@@ -58,7 +63,7 @@ export function peek(value: unknown, repairVersion = false): Peeked {
     if (!isId(id)) return { kind: 'invalid', reason: 'response id must be a string or a number', id: null };
     const problem = responseProblem(value);
     if (problem) return { kind: 'invalid', reason: problem, id };
-    return { kind: 'response', id, msg: value };
+    return { kind: 'response', id, msg: value, raw };
   }
   return { kind: 'invalid', reason: 'not a JSON-RPC request, notification or response', id: isId(id) ? id : null };
 }

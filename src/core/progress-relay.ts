@@ -7,7 +7,7 @@ import { childProgressed, type ClientCall, type IllegalHook } from './call-life.
 import type { ClientCalls } from './client-calls.js';
 import { notification, type JsonObject } from './message.js';
 import type { Outbox } from './outbox.js';
-import { heartbeatParams, markSent, shapeChildProgress } from './progress.js';
+import { ANSWER_GAP_MS, heartbeatParams, markSent, shapeChildProgress, takeToken, throttleOpensAt } from './progress.js';
 import { heartbeatText } from './texts.js';
 
 export interface ProgressDeps {
@@ -31,17 +31,28 @@ export class ProgressRelay {
     childProgressed(call, now, this.#d.illegal);
     const p = call.progress;
     if (!p) return;
-    if (p.sent === undefined || now >= p.lastSentAt + this.#d.policy.progressIntervalMs) this.#forward(call, params, now);
+    // The bucket, not the time since the last notification: a burst goes through, a flood is held.
+    if (now >= throttleOpensAt(p, this.#d.policy.progressIntervalMs)) this.#forward(call, params, now);
     else {
       p.pending = params; // the throttle keeps only the newest
       this.#event(call, params, 'held', now);
     }
   }
 
-  /** The newest progress held back by the throttle goes out before the answer, never after. */
-  flushBeforeAnswer(call: ClientCall, now: number): void {
-    const pending = call.progress?.pending;
-    if (pending) this.#forward(call, pending, now);
+  /**
+   * The child answered: the newest progress held back by the throttle goes out before the answer,
+   * never after; and when the client heard progress for this call less than ANSWER_GAP_MS ago,
+   * the answer is kept that far behind it (a 'client-gap' output), so that an SDK client reads the
+   * progress before the answer retires its handler (progress.ts, ANSWER_GAP_MS).
+   */
+  beforeAnswer(call: ClientCall, now: number): void {
+    const p = call.progress;
+    if (!p) return;
+    if (p.pending) this.#forward(call, p.pending, now);
+    // A task's answer is kept for tasks/result, not sent: nothing to keep apart.
+    if (p.notifiedAt === undefined || call.taskId !== undefined) return;
+    const ms = p.notifiedAt + ANSWER_GAP_MS - now;
+    if (ms > 0) this.#d.out.push({ type: 'client-gap', ms });
   }
 
   /** A call's timer fired without a timeout: a held-back update or a heartbeat may be due. */
@@ -50,7 +61,7 @@ export class ProgressRelay {
     if (!p) return;
     const heartbeatDue = call.rule.heartbeatMs > 0 && now >= p.lastSentAt + call.rule.heartbeatMs;
     // Held-back child progress is fresher news than a heartbeat, so it goes first whichever is due.
-    if (p.pending && (heartbeatDue || now >= p.lastSentAt + this.#d.policy.progressIntervalMs)) return this.#forward(call, p.pending, now);
+    if (p.pending && (heartbeatDue || now >= throttleOpensAt(p, this.#d.policy.progressIntervalMs))) return this.#forward(call, p.pending, now);
     if (!heartbeatDue) return;
     const queued = call.phase === 'queued';
     const queue = queued ? { position: this.#d.calls.queuePosition(call) } : undefined;
@@ -72,6 +83,8 @@ export class ProgressRelay {
     p.pending = undefined;
     const out = shapeChildProgress(p, childParams);
     if (!out) return this.#event(call, childParams, 'dropped', now);
+    // Every child update that goes out takes a token, flushes and heartbeat stand-ins included.
+    takeToken(p, this.#d.policy.progressIntervalMs, now);
     markSent(p, out, now);
     this.#d.out.send('client', notification('notifications/progress', this.#d.withTaskMeta(call, out)), call.id);
     this.#event(call, out, 'forwarded', now);

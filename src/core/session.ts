@@ -1,6 +1,9 @@
 /*
  * The session: theory of operation.
  *
+ * (About 350 lines: the wiring of the core's parts and the two routing switches. It decides
+ * nothing itself; splitting it further would only scatter the routing.)
+ *
  * mcp-leash sits between one client and one child. Everything it promises (shared/CONTRACT.md)
  * is a rule about two tables, client calls (call-life.ts, client-calls.ts) and the child's own
  * requests (server-requests.ts), and about the child's life (child-life.ts).
@@ -19,6 +22,8 @@
  *   timeouts.ts           which limit a call hit and the answer it gets
  *   server-requests.ts    the child's requests to the client
  *   child-life.ts         restarts, replayed initialize, health, the shutdown ladder, the exit code
+ *   era.ts                the protocol era of each end (2026-07-28 or older), the discover probe
+ *   startup.ts            what a call gets when the startup limit or the probe wait runs out
  *   task-bridge.ts        tasks on behalf of a task-less child
  *   jobs.ts               slow tool calls answered early and kept as jobs (job-store.ts,
  *                         leash-tools.ts: leash_await and leash_cancel)
@@ -35,6 +40,7 @@ import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
 import { ClientCalls } from './client-calls.js';
 import { DeadlineQueue } from './deadlines.js';
+import { DISCOVER, Eras } from './era.js';
 import { ERR } from './errors.js';
 import { wholeMessage, type Frame, type MessageFrame } from './frame.js';
 import { errorResponse, isObject, paramsOf, type JsonObject, type RequestId } from './message.js';
@@ -42,6 +48,7 @@ import { Outbox } from './outbox.js';
 import type { Output } from './outputs.js';
 import { ProgressRelay } from './progress-relay.js';
 import { ServerRequests } from './server-requests.js';
+import { limitReached, startupFailed, type StartupDeps } from './startup.js';
 import { TaskBridge } from './task-bridge.js';
 import { Jobs } from './jobs.js';
 import { detaches } from '../policy/types.js';
@@ -51,6 +58,8 @@ import { expired, timeOut } from './timeouts.js';
 import { refusal } from './refusals.js';
 import { unencodable } from './unencodable.js';
 import { clientRequest, type ClientRequestDeps } from './client-requests.js';
+import { GuardRails } from './guard-rails.js';
+import { applyBudget, type SpillPlace } from './result-budget.js';
 
 export { ERR, type ChildExit, type ChildState, type Frame };
 
@@ -64,6 +73,8 @@ export interface SessionOptions {
   events?: boolean;
   /** A bug in mcp-leash (an illegal transition) throws instead of being logged and answered. */
   strict?: boolean;
+  /** Where onLargeResult "spill" writes (the shell owns the folder); without it, spill cuts as "truncate" does. */
+  spill?: SpillPlace;
 }
 
 export class Session {
@@ -74,6 +85,7 @@ export class Session {
   #timers = new DeadlineQueue<number>();
   #server: ServerRequests;
   #life: ChildLife;
+  #eras: Eras;
   #tasks: TaskBridge;
   #admission: Admission;
   #cancel: Cancellation;
@@ -83,17 +95,24 @@ export class Session {
   #ownCalls = 0;
   #strict: boolean;
   #requestDeps: ClientRequestDeps;
+  #guard: GuardRails;
+  #spill: SpillPlace | undefined;
   /** Time of the input being handled, for the illegal-transition hook. */
   #now = 0;
 
   constructor(policy: Policy, opts: SessionOptions = {}) {
     this.policy = policy;
     this.#strict = opts.strict ?? false;
+    this.#spill = opts.spill;
     this.#out = new Outbox(opts.events ?? false);
     this.#resolve = opts.resolve ?? createResolver(policy);
     this.#calls = new ClientCalls(policy.maxConcurrency);
     this.#server = new ServerRequests(this.#out, this.#resolve);
-    this.#life = new ChildLife(this.#out, policy, (now) => this.#admission.runQueued(now));
+    this.#eras = new Eras(policy.serverEra);
+    this.#life = new ChildLife(this.#out, policy, this.#eras, {
+      becameUp: (now) => this.#admission.runQueued(now),
+      startupFailed: (limitMs, now) => startupFailed(limitMs, now, this.#startupDeps()),
+    });
     const illegal = (call: ClientCall, input: CallInput): void => this.#illegal(call, input);
     const out = this.#out;
     const calls = this.#calls;
@@ -122,7 +141,7 @@ export class Session {
         policy,
         out,
         detachCall: (call, msg, now) => this.#admission.detach(call, msg, now),
-        flushProgress: (call, now) => this.#progress.flushBeforeAnswer(call, now),
+        flushProgress: (call, now) => this.#progress.beforeAnswer(call, now),
         cancelCall: (key, now) => {
           const call = calls.get(key);
           if (call) this.#cancel.job(call, now);
@@ -138,7 +157,8 @@ export class Session {
       dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) || this.#jobs.dropWaiter(id, now),
     });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
-    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, jobs: this.#jobs, admission: this.#admission, refused: 0 };
+    this.#guard = new GuardRails(policy, out);
+    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, jobs: this.#jobs, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, guard: this.#guard, refused: 0 };
   }
 
   get childState(): ChildState {
@@ -236,21 +256,37 @@ export class Session {
 
   #childResponse(frame: MessageFrame & { kind: 'response' }, now: number): void {
     const id = frame.id;
-    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
+    // Any answer, even a late one, shows the child has started (child-life.ts, first answer).
+    this.#life.childAnswered(call !== undefined && call.phase === 'running' && call.modern && !('error' in frame.msg), now);
+    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
     if (!call || !atChild(call)) {
       const late = typeof id === 'number' && this.#calls.wasFinished(id);
+      if (typeof id === 'number' && this.#eras.lateProbeAnswer(id) && isObject(frame.msg.result)) {
+        this.#out.log('warn', 'the server answered server/discover after mcp-leash had answered the probe for it: it is a 2026-07-28 server that starts slowly; set "serverEra": "2026" in the mcp-leash config', { id });
+      }
       this.#out.log(late ? 'debug' : 'warn', 'child answered a request that is not in flight; dropped', { id });
       if (this.#out.events) {
         this.#out.event(late ? { type: 'late-answer', call: `c${id}`, from: 'child', afterMs: undefined, at: now } : { type: 'stray', from: 'child', what: 'answer', id, at: now });
       }
       return;
     }
-    if (!isJob(call)) this.#progress.flushBeforeAnswer(call, now);
-    const answer = lookInto(call, frame, now, this.#life, this.#tasks, this.#jobs);
-    if (answer instanceof Error) return this.#invalidAnswer(call, answer.message, now);
-    const outcome = this.#out.events ? outcomeOf('msg' in answer ? answer.msg : frame.msg, call.method) : 'ok';
-    this.#admission.close(call, 'answer', { outcome, by: 'server' }, answer, now);
+    this.#eras.childAnswered(call.method, frame.msg);
+    if (!isJob(call)) this.#progress.beforeAnswer(call, now);
+    const looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard, this.#jobs);
+    if (looked instanceof Error) return this.#invalidAnswer(call, looked.message, now);
+    const budgeted = call.rule.maxResultBytes > 0 && call.method === 'tools/call';
+    // The common case, an answer passed on as it came, costs no object (admission.ts).
+    if (looked === frame && !budgeted) return this.#admission.answeredByChild(call, frame, now);
+    let answer: NonNullable<Answer> = looked === frame ? { frame } : { msg: looked as JsonObject };
+    if (budgeted) {
+      // The result budget (result-budget.ts): one comparison for an answer within it.
+      const kept = applyBudget(call, answer, now, this.#out, this.#spill);
+      if (kept instanceof Error) return this.#invalidAnswer(call, kept.message, now);
+      answer = kept;
+    }
+    if ('frame' in answer) return this.#admission.answeredByChild(call, answer.frame, now);
+    this.#admission.close(call, 'answer', { outcome: this.#out.events ? outcomeOf(answer.msg, call.method) : 'ok', by: 'server' }, answer, now);
   }
 
   // ── the child's life and the run's end ────────────────────────────────────────────────────
@@ -263,7 +299,9 @@ export class Session {
 
   handleChildExit(exit: ChildExit, now: number): void {
     this.#now = now;
-    const what = this.#life.exited(exit, now);
+    // A legacy child may exit on the client's server/discover probe: child-life.ts restarts it at once.
+    const onProbe = this.#calls.all().some((c) => c.phase === 'running' && this.#eras.diedOnProbe(c.method));
+    const what = this.#life.exited(exit, now, onProbe);
     if (what === 'ignore') return;
     const restarting = what === 'restart';
     const text = childExitText(exit.code, exit.signal, exit.stderrTail);
@@ -315,17 +353,18 @@ export class Session {
   #wake(call: ClientCall, now: number): void {
     const hit = expired(call, now);
     if (hit) {
-      timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
-      if (call.method === 'initialize') {
-        this.#out.log('error', 'the server did not answer initialize in time; stopping it', { timeoutMs: hit.limitMs });
-        this.#life.decideExit(1, 'startup timeout', now);
-      }
-      return;
+      if (call.method === 'initialize' || call.method === DISCOVER) return limitReached(call, hit.kind, hit.limitMs, now, this.#startupDeps());
+      return timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
     }
     // Before detaching, so that a heartbeat due at the same instant never follows the handle.
     if (!isJob(call) && now >= call.detachAt) this.#jobs.detach(call, now);
     if (!isJob(call)) this.#progress.wake(call, now);
     this.#admission.arm(call);
+  }
+
+  /** What startup.ts needs (built only when a startup limit ran out: rare). */
+  #startupDeps(): StartupDeps {
+    return { out: this.#out, calls: this.#calls, admission: this.#admission, cancellation: this.#cancel, life: this.#life, eras: this.#eras };
   }
 
   // ── mcp-leash's own bugs ─────────────────────────────────────────────────────────────────
@@ -343,10 +382,11 @@ export class Session {
 
 /**
  * Most answers pass as they came. The initialize and tools/list answers are looked into (restarts
- * replay and compare them, tasks "auto" adds to them), and those may change on the way.
+ * replay and compare them, tasks "auto" adds to them, the guard rails hide tools), and those may
+ * change on the way; so may prompts/list and resources/list answers when some are hidden.
  */
-function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, jobs: Jobs): NonNullable<Answer> | Error {
-  if (call.method !== 'initialize' && call.method !== 'tools/list') return { frame };
+function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, guard: GuardRails, jobs: Jobs): MessageFrame | JsonObject | Error {
+  if (call.method !== 'initialize' && call.method !== 'tools/list' && !guard.filters(call.method)) return frame;
   const msg = wholeMessage(frame);
   if (msg instanceof Error) return msg;
   let changed = msg;
@@ -355,9 +395,9 @@ function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, 
     changed = tasks.offer(msg, msg.result);
   } else if (call.method === 'tools/list') {
     life.rememberTools(call, msg);
-    changed = jobs.list(tasks.markTools(msg), !call.hadCursor);
-  }
+    changed = jobs.list(tasks.markTools(guard.filterList(call.id, call.method, msg, now)), !call.hadCursor);
+  } else changed = guard.filterList(call.id, call.method, msg, now);
   // A long answer's bytes lack nothing, but its `msg` lacked the result: send what was parsed.
-  return changed !== msg || frame.partial ? { msg: changed } : { frame };
+  return changed !== msg || frame.partial ? changed : frame;
 }
 

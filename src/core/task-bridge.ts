@@ -5,6 +5,7 @@
 // declares tasks itself, nothing here is switched on and every tasks/* message passes through.
 
 import type { ClientCall } from './call-life.js';
+import { resultResponse } from './era.js';
 import type { Outcome } from './events.js';
 import { ERR } from './errors.js';
 import { errorResponse, isObject, notification, type JsonObject, type RequestId } from './message.js';
@@ -105,7 +106,7 @@ export class TaskBridge {
   /** Links the task to the call that runs it and answers the client's request with the handle. */
   start(task: TaskRecord, call: ClientCall, id: RequestId): void {
     task.callKey = call.key;
-    this.#out.send('client', { jsonrpc: '2.0', id, result: { task: this.#store!.view(task) } }, call.id);
+    this.#out.send('client', resultResponse(id, { task: this.#store!.view(task) }, call.modern), call.id);
     this.#out.log('info', 'task created', { taskId: task.taskId, tool: call.tool, ttl: task.ttl });
   }
 
@@ -134,8 +135,11 @@ export class TaskBridge {
     return { ...params, _meta: { ...meta, [RELATED_TASK]: { taskId: call.taskId } } };
   }
 
-  /** tasks/get, tasks/result, tasks/list, tasks/cancel: each is a call mcp-leash answers itself (`l<n>`). */
-  handle(id: RequestId, method: string, params: JsonObject | undefined, now: number): void {
+  /**
+   * tasks/get, tasks/result, tasks/list, tasks/cancel: each is a call mcp-leash answers itself
+   * (`l<n>`). `modern`: the request was 2026-era, so the results written here carry resultType.
+   */
+  handle(id: RequestId, method: string, params: JsonObject | undefined, now: number, modern = false): void {
     const store = this.#store!;
     const call = this.#opts.ownCall();
     if (this.#out.events) this.#out.event({ type: 'call-opened', call, from: 'client', method, id, at: now });
@@ -144,23 +148,23 @@ export class TaskBridge {
     if (method === 'tasks/list') {
       const page = store.list(params?.cursor);
       if (!page) bad('Invalid cursor for tasks/list');
-      else reply({ jsonrpc: '2.0', id, result: page }, 'ok');
+      else reply(resultResponse(id, page, modern), 'ok');
       return;
     }
     const task = store.get(params?.taskId);
     if (!task) return bad(`Failed to retrieve task: Task not found (${JSON.stringify(params?.taskId ?? null)})`);
     if (method === 'tasks/get') {
-      reply({ jsonrpc: '2.0', id, result: store.view(task) }, 'ok');
+      reply(resultResponse(id, store.view(task), modern), 'ok');
     } else if (method === 'tasks/result') {
-      if (isTerminal(task.status)) this.#sendResult({ id, call, at: now }, task, now);
-      else task.waiters.push({ id, call, at: now });
+      if (isTerminal(task.status)) this.#sendResult({ id, call, at: now, modern }, task, now);
+      else task.waiters.push({ id, call, at: now, modern });
     } else if (isTerminal(task.status)) {
       bad(`Cannot cancel task ${task.taskId}: it is already ${task.status}`);
     } else {
       if (task.callKey !== undefined) this.#opts.cancelCall(task.callKey, now);
       // Spec: the task is cancelled before the answer goes out.
       this.#end(task, 'cancelled', { error: { code: ERR.serverExited, message: 'Task was cancelled' } }, 'The task was cancelled by request.', now);
-      reply({ jsonrpc: '2.0', id, result: store.view(task) }, 'ok');
+      reply(resultResponse(id, store.view(task), modern), 'ok');
     }
   }
 
@@ -197,13 +201,13 @@ export class TaskBridge {
   }
 
   /** Exactly what the plain call returned, with the related-task _meta the spec requires. */
-  #sendResult(w: { id: RequestId; call: string; at: number }, task: TaskRecord, now: number): void {
+  #sendResult(w: TaskRecord['waiters'][number], task: TaskRecord, now: number): void {
     const o = task.outcome;
     const id = w.id;
     if (o && 'result' in o) {
       const meta = isObject(o.result._meta) ? o.result._meta : {};
       const outcome = o.result.isError === true ? 'tool-error' : 'ok';
-      this.#reply(w.call, { jsonrpc: '2.0', id, result: { ...o.result, _meta: { ...meta, [RELATED_TASK]: { taskId: task.taskId } } } }, outcome, w.at, now);
+      this.#reply(w.call, resultResponse(id, { ...o.result, _meta: { ...meta, [RELATED_TASK]: { taskId: task.taskId } } }, w.modern === true), outcome, w.at, now);
     } else {
       this.#reply(w.call, { jsonrpc: '2.0', id, error: o?.error ?? { code: ERR.serverExited, message: 'Task ended without a result' } }, 'error', w.at, now);
     }

@@ -26,7 +26,8 @@ export interface TaskRecord {
   outcome: { result: JsonObject } | { error: JsonObject } | undefined;
   /** Client requests (tasks/result) waiting for a terminal state. */
   /** tasks/result requests waiting for the end: the client's id, the call's id for events, when it came. */
-  waiters: { id: RequestId; call: string; at: number }[];
+  /** tasks/result requests waiting; `modern`: the request was 2026-era (its result needs resultType). */
+  waiters: { id: RequestId; call: string; at: number; modern?: boolean }[];
 }
 
 export interface TaskOptions {

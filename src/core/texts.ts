@@ -1,10 +1,14 @@
 // Every sentence mcp-leash says to a client or a model, in one place so that they stay consistent.
 
-import { formatDuration } from '../policy/format-duration.js';
-
-/** A measured span, rounded for people: 40213 -> "40s", 312000 -> "5m12s". */
+/**
+ * A span for people, in messages and limits alike: 250 -> "250ms", 1500 -> "1.5s", 40213 ->
+ * "40s", 312000 -> "5m12s". Under 10 s it keeps up to two decimals, so a limit of 1.5 s reads as
+ * "1.5s" (config spellings such as "1s500ms" are for --print-config, not for a model to read),
+ * and a call cut 1.5 s after it started is not said to have run 2 s.
+ */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 10_000) return `${Number((ms / 1000).toFixed(2))}s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
@@ -24,16 +28,16 @@ export function what(method: string, tool: string | undefined): string {
 /** Reason sent to the child in notifications/cancelled. */
 export function cancelReason(kind: TimeoutKind, limitMs: number): string {
   return kind === 'total'
-    ? `timed out after ${formatDuration(limitMs)}`
-    : `timed out: no progress for ${formatDuration(limitMs)}`;
+    ? `timed out after ${formatMs(limitMs)}`
+    : `timed out: no progress for ${formatMs(limitMs)}`;
 }
 
 /** Text of the isError tool result a model reads when a tool call timed out. */
 export function toolTimeoutText(tool: string, kind: TimeoutKind, limitMs: number, elapsedMs: number): string {
   const why =
     kind === 'total'
-      ? `did not finish within its time limit of ${formatDuration(limitMs)}`
-      : `reported no progress for ${formatDuration(limitMs)} (its idle limit), ${formatMs(elapsedMs)} after it was called`;
+      ? `did not finish within its time limit of ${formatMs(limitMs)}`
+      : `reported no progress for ${formatMs(limitMs)} (its idle limit), ${formatMs(elapsedMs)} after it was called`;
   return (
     `The tool "${tool}" ${why}, so mcp-leash stopped it and cancelled the call on the server. ` +
     `No result is available. You may retry with a smaller or simpler request, or ask the user to raise ` +
@@ -49,6 +53,8 @@ export function heartbeatText(
   lastChildProgressAgoMs: number | undefined,
 ): string {
   const target = what(method, tool);
+  // Tenths are enough for a running clock (and read better than "2.01s").
+  elapsedMs = Math.round(elapsedMs / 100) * 100;
   if (queue) {
     return `mcp-leash: ${target} is queued (position ${queue.position}), waiting ${formatMs(elapsedMs)} for a free slot`;
   }
@@ -66,13 +72,13 @@ export function childExitText(code: number | null, signal: string | null, stderr
 }
 
 export function giveUpText(restarts: number, windowMs: number, lastExit: string): string {
-  return `MCP server is not running: it failed ${restarts + 1} times within ${formatDuration(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
+  return `MCP server is not running: it failed ${restarts + 1} times within ${formatMs(windowMs)} and mcp-leash stopped restarting it (${lastExit})`;
 }
 
 /** Text of the isError tool result for a call that ran out of time before the server saw it. */
 export function queuedTimeoutText(tool: string, limitMs: number): string {
   return (
-    `The tool "${tool}" did not start within its time limit of ${formatDuration(limitMs)}: it was still waiting in ` +
+    `The tool "${tool}" did not start within its time limit of ${formatMs(limitMs)}: it was still waiting in ` +
     `mcp-leash's queue behind other calls, and the server never saw it. No result is available. You may retry ` +
     `later, when fewer calls are running, or ask the user to raise the limit or maxConcurrency in the mcp-leash policy.`
   );
@@ -126,7 +132,7 @@ export function jobUnknownText(job: unknown, gone: 'expired' | 'evicted' | undef
   const name = typeof job === 'string' ? `"${job}"` : JSON.stringify(job ?? null);
   const why =
     gone === 'expired'
-      ? `The job ${name} has expired: its result was kept for ${formatDuration(ttlMs)} after it finished, and is gone now.`
+      ? `The job ${name} has expired: its result was kept for ${formatMs(ttlMs)} after it finished, and is gone now.`
       : gone === 'evicted'
         ? `The job ${name} was dropped to make room for newer jobs (mcp-leash keeps at most jobs.max jobs and jobs.maxBytes of results).`
         : typeof job === 'string'

@@ -1,15 +1,15 @@
 // Time limits of client calls: which limit a woken call has hit, and the one answer a call that
 // ran out of time gets. The limits come from the call's resolved rule (policy/resolve.ts).
 
-import { formatDuration } from '../policy/format-duration.js';
 import type { Admission } from './admission.js';
 import { atChild, idleSince, type ClientCall } from './call-life.js';
 import type { Cancellation } from './cancellation.js';
+import { resultResponse } from './era.js';
 import { ERR } from './errors.js';
 import type { TimeoutKind } from './events.js';
 import { errorResponse, type JsonObject } from './message.js';
 import type { Outbox } from './outbox.js';
-import { cancelReason, queuedTimeoutText, toolTimeoutText } from './texts.js';
+import { cancelReason, formatMs, queuedTimeoutText, toolTimeoutText } from './texts.js';
 
 /** Which limit, if any, the call has hit at `now`. Total wins over idle when both are due. */
 export function expired(call: ClientCall, now: number): { kind: TimeoutKind; limitMs: number } | undefined {
@@ -29,12 +29,12 @@ export function timeoutResponse(call: ClientCall, kind: TimeoutKind, limitMs: nu
   const queued = call.phase === 'queued' || call.phase === 'parked';
   if (call.method === 'tools/call' && call.tool !== undefined && call.rule.onTimeout === 'result') {
     const text = queued ? queuedTimeoutText(call.tool, limitMs) : toolTimeoutText(call.tool, kind, limitMs, elapsedMs);
-    return { jsonrpc: '2.0', id: call.clientId, result: { content: [{ type: 'text', text }], isError: true } };
+    return resultResponse(call.clientId, { content: [{ type: 'text', text }], isError: true }, call.modern);
   }
   const data: JsonObject = { method: call.method, timeoutMs: limitMs, elapsedMs, kind };
   if (call.tool !== undefined) data.tool = call.tool;
   if (queued) data.queued = true;
-  return errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatDuration(limitMs)})`, data);
+  return errorResponse(call.clientId, ERR.timedOut, `Request timed out (${kind} limit ${formatMs(limitMs)})`, data);
 }
 
 /** Ends a call that ran out of time: cancel at the child (if it had it), answer, and log. */

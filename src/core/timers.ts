@@ -8,11 +8,12 @@
 // | total         | a client call  | receivedAt + totalTimeout (queued time counts)                  |
 // | idle          | a running call | last dispatch or child progress + idleTimeout                  |
 // | heartbeat     | a client call  | last progress the client heard + heartbeat (needs its token)   |
-// | flush         | a client call  | last progress sent + progressInterval, when one is held back   |
+// | flush         | a client call  | the throttle's bucket has a token again, when one is held back |
 // | server-call   | ServerCalls    | receivedAt + the matching rule's totalTimeout                  |
 // | restart       | ChildLife      | the child died + backoff                                        |
 // | replay        | ChildLife      | replayed initialize sent + startupTimeout                       |
-// | health        | HealthCheck    | the next ping (a missed one counts when the next is due)       |
+// | health        | HealthCheck    | the next check, ping or 2026 discover (a miss counts when the next is due) |
+// | first-answer  | ChildLife      | a 2026 client's first request + startupTimeout, until any answer (a discover of ours is sent with it) |
 // | kill          | ChildLife      | SIGTERM sent to a hung child + termGrace, then SIGKILL          |
 // | ladder        | ChildLife      | the next rung of the shutdown ladder (stdin closed, SIGTERM)   |
 // | task-expiry   | TaskStore      | a finished task's ttl                                           |
@@ -24,8 +25,9 @@
 // wakeAt() below is the earliest of them, and a woken call works out which one is due.
 
 import { atChild, idleSince, isJob, type ClientCall } from './call-life.js';
+import { throttleOpensAt } from './progress.js';
 
-export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'kill' | 'ladder' | 'task-expiry' | 'detach' | 'job-await' | 'job-expiry';
+export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'first-answer' | 'kill' | 'ladder' | 'task-expiry' | 'detach' | 'job-await' | 'job-expiry';
 
 /** The earliest moment anything about this call may be due: timeouts, heartbeat, throttle flush, detach. */
 export function wakeAt(call: ClientCall, progressIntervalMs: number): number {
@@ -37,7 +39,7 @@ export function wakeAt(call: ClientCall, progressIntervalMs: number): number {
   const p = isJob(call) ? undefined : call.progress;
   if (p) {
     if (rule.heartbeatMs > 0) at = Math.min(at, p.lastSentAt + rule.heartbeatMs);
-    if (p.pending) at = Math.min(at, p.lastSentAt + progressIntervalMs);
+    if (p.pending) at = Math.min(at, throttleOpensAt(p, progressIntervalMs));
   }
   return at;
 }

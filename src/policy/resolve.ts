@@ -16,11 +16,12 @@ interface CompiledRule {
 
 export type Resolver = (method: string, tool: string | undefined, from: Direction) => ResolvedRule;
 
-const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'detachAfterMs'] as const;
+const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxResultBytes', 'onLargeResult', 'detachAfterMs'] as const;
 
-function describe(rule: Rule, index: number): string {
+/** A rule as the user knows it: by the flag that made it, or by its index in the config file. */
+function describe(rule: Rule, fileIndex: number): string {
   const what = rule.tool !== undefined ? `tool "${rule.tool}"` : `method "${rule.method}"`;
-  return `rules[${index}] (${what})`;
+  return `${rule.flag ?? `rules[${fileIndex}]`} (${what})`;
 }
 
 /** Most specific first: exact before glob, more literal characters first, later rules first. */
@@ -31,12 +32,14 @@ function bySpecificity(a: { g: Glob; c: CompiledRule }, b: { g: Glob; c: Compile
 }
 
 export function createResolver(policy: Policy): Resolver {
+  // Rules from flags may sit among the file's (they follow it); count the file's apart.
+  let fileIndex = 0;
   const compiled: CompiledRule[] = policy.rules.map((rule, index) => ({
     rule,
     index,
     tool: rule.tool !== undefined ? compileGlob(rule.tool) : undefined,
     method: rule.method !== undefined ? compileGlob(rule.method) : undefined,
-    name: describe(rule, index),
+    name: describe(rule, rule.flag === undefined ? fileIndex++ : -1),
   }));
   const toolRules = compiled.filter((c) => c.tool);
   const methodRules = compiled.filter((c) => !c.tool && c.method);
@@ -84,7 +87,7 @@ export function createResolver(policy: Policy): Resolver {
     const out: ResolvedRule =
       from === 'client'
         ? { ...policy.defaults, from: [] }
-        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, detachAfterMs: 0, from: [] };
+        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0, from: [] };
     const set = new Set<string>();
     for (const c of chain) {
       let used = false;
@@ -105,7 +108,8 @@ export function createResolver(policy: Policy): Resolver {
     }
     // Only a tool call can become a job: no other request has a result the model could await.
     if (method !== 'tools/call' || tool === undefined) out.detachAfterMs = 0;
-    if (method === 'initialize') {
+    // The child's first answer (initialize, or the server/discover probe of 2026) is its startup.
+    if (method === 'initialize' || method === 'server/discover') {
       out.totalTimeoutMs = policy.startupTimeoutMs;
       out.idleTimeoutMs = 0;
       out.onTimeout = 'error';

@@ -3,6 +3,9 @@
 
 export type OnTimeout = 'result' | 'error';
 
+/** What a tools/call answer over maxResultBytes becomes (src/core/result-budget.ts). */
+export type OnLargeResult = 'truncate' | 'spill' | 'error';
+
 /** One rule of the timeout policy. Unset fields fall through to a less specific rule. */
 export interface Rule {
   /** Tool name, exact or glob (`*`, `?`), for `tools/call`. */
@@ -22,6 +25,14 @@ export interface Rule {
    * answered with a job handle and goes on as a job (src/core/jobs.ts). 0 = never.
    */
   detachAfterMs?: number;
+  /** Largest tools/call answer passed on as it came, in bytes on the wire; 0 = no limit. */
+  maxResultBytes?: number;
+  onLargeResult?: OnLargeResult;
+  /**
+   * The flag that made the rule ("--tool-timeout"), for --explain-tool; absent for a rule from
+   * the config file, which is named by its index in the file instead.
+   */
+  flag?: string;
 }
 
 /** What a request ends up with once the rules have been resolved for it. */
@@ -30,6 +41,8 @@ export interface ResolvedRule {
   totalTimeoutMs: number;
   onTimeout: OnTimeout;
   heartbeatMs: number;
+  maxResultBytes: number;
+  onLargeResult: OnLargeResult;
   /** Key of the rule whose maxConcurrency applies, or undefined when only the global one does. */
   limitKey?: string;
   limit?: number;
@@ -71,13 +84,21 @@ export interface JobsOptions {
   maxBytes: number;
 }
 
+/**
+ * The era of the child's protocol, when the user knows it: `legacy` (2024-11-05 to 2025-11-25,
+ * opens with initialize), `2026` (2026-07-28, no initialize), or `auto` (learnt from traffic).
+ */
+export type ServerEra = 'auto' | 'legacy' | '2026';
+
 export interface Policy {
   /** Default rule values, applied to client requests that no rule names. */
-  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs' | 'detachAfterMs'>>;
+  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs' | 'maxResultBytes' | 'onLargeResult' | 'detachAfterMs'>>;
   /** Method and tool rules, in file order; flags come after the file. */
   rules: Rule[];
-  /** Timeout for `initialize` (the child's startup). */
+  /** Timeout for the child's first answer: `initialize`, or `server/discover` in 2026. */
   startupTimeoutMs: number;
+  /** The child's protocol era, when known; a probe (server/discover) is then answered at once. */
+  serverEra: ServerEra;
   /** Minimum time between two progress notifications forwarded for one request. */
   progressIntervalMs: number;
   /** Global bound on client requests in flight at the child; Infinity = unlimited. */
@@ -87,13 +108,30 @@ export interface Policy {
   healthCheck: HealthCheckOptions;
   shutdown: { stdinGraceMs: number; termGraceMs: number };
   tasks: 'off' | 'auto';
+  /** Which tools the client may see and call (names and globs); deny wins over allow. */
+  tools: { allow: string[]; deny: string[] };
+  /** Prompts hidden from prompts/list and refused in prompts/get (names and globs). */
+  prompts: { deny: string[] };
+  /** Resources hidden from resources/list and refused in resources/read (URIs and globs). */
+  resources: { deny: string[] };
+  /**
+   * Key names whose values are redacted from what mcp-leash writes for people (traces with
+   * payloads, logs), on top of the built-in ones (src/trace/redact.ts). Not read by the core.
+   */
+  redactKeys: string[];
+  /**
+   * Where onLargeResult "spill" writes results: `folder` ("" = a new private folder in the system
+   * temp folder), and whether the files stay after mcp-leash exits.
+   */
+  spill: { folder: string; keep: boolean };
   jobs: JobsOptions;
 }
 
 export const DEFAULT_POLICY: Policy = {
-  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, detachAfterMs: 0 },
+  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0 },
   rules: [],
   startupTimeoutMs: 60_000,
+  serverEra: 'auto',
   progressIntervalMs: 100,
   maxConcurrency: Infinity,
   maxMessageBytes: 64 * 1024 * 1024,
@@ -108,6 +146,11 @@ export const DEFAULT_POLICY: Policy = {
   healthCheck: { intervalMs: 0, misses: 3 },
   shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
   tasks: 'off',
+  tools: { allow: ['*'], deny: [] },
+  prompts: { deny: [] },
+  resources: { deny: [] },
+  redactKeys: [],
+  spill: { folder: '', keep: false },
   jobs: { awaitMaxMs: 0, ttlMs: 600_000, max: 100, maxBytes: 64 * 1024 * 1024 },
 };
 

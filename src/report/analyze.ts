@@ -1,31 +1,55 @@
 // From trace lines to calls and per-method statistics. Pure: no I/O, so tests feed it synthetic
-// traces. A call is everything the trace says about one request (format.ts, `call`); traces cut
-// short (a crash, a kill -9) are fine: requests without an end are counted as unfinished.
+// traces.
+//
+// A call is what the core's events say about one request (trace/format.ts): it opens with
+// 'call-opened', may wait ('call-queued', 'call-dispatched'), gets heartbeats and progress, and
+// ends with exactly one 'call-ended' that says how. Nothing here is worked out from frames; frames
+// only count towards the totals of frames and bytes. Calls are keyed by session (`s`) and call,
+// so two mcp-leash processes that appended to one file are kept apart. Traces cut short (a crash,
+// a kill -9) are fine: calls without an end are counted as unfinished.
+// (About 310 lines: building calls from events and the statistics over them.)
 
-import type { EventRecord, FrameRecord, Outcome, TraceRecord } from '../trace/format.js';
+import type { CallId, CallPhase, TimeoutKind } from '../core/events.js';
+import { formatSize } from '../policy/size.js';
+import { TRACE_FORMAT_VERSION, type EventRecord, type FrameRecord, type Outcome, type TraceRecord } from '../trace/format.js';
 
 export type CallOutcome = Outcome | 'unfinished';
 
 export interface CallInfo {
+  /** Numbered from 1 in the order the calls opened in the file. */
   n: number;
+  /** The session (`s`) and the core's CallId: together, the call's identity. */
+  session: string;
+  call: CallId;
   /** Who asked: a client request, or a server-to-client request. */
   side: 'client' | 'child';
   method: string;
   tool?: string;
-  /** ms since the trace started. */
+  /** ms since the (first) trace started. */
   start: number;
   end?: number;
+  /** How long the core says it took (from 'call-ended'). */
+  ms?: number;
   outcome: CallOutcome;
-  /** Times of the heartbeats mcp-leash synthesized for this call. */
+  /** Who produced the answer the requester got. */
+  by?: 'server' | 'leash' | 'requester';
+  /** Where the call was when it ended. */
+  phase?: CallPhase;
+  /** Time spent waiting for a concurrency slot, when it waited (until dispatch, or until it ended queued). */
+  queuedMs?: number;
+  /** Times of the heartbeats mcp-leash sent for this call. */
   heartbeats: number[];
-  /** Times of progress from the server that reached the client. */
+  /** Times of progress from the server for this call. */
   progress: number[];
   /** A timeout's kind and limit, when it timed out. */
-  timeout?: { kind?: 'idle' | 'total'; limitMs?: number; reason?: string };
-  /** The server answered after the call had ended (the answer was dropped). */
+  timeout?: { kind: TimeoutKind; limitMs: number; cancelSentToServer: boolean };
+  /** When an answer came after the call had ended (it was dropped). */
   lateResponse?: number;
-  /** Cancelled by: the client, the server (its own request), or for a timeout mcp-leash. */
-  cancelledBy?: 'client' | 'child' | 'leash';
+  /** With outcome cancelled: who cancelled. */
+  cancelledBy?: 'client' | 'child' | 'task' | 'job';
+  errorCode?: number;
+  /** What the guard rails did to it (a refusal, hidden list items, a cut, spilled or refused answer), in words. */
+  guard?: string;
 }
 
 export interface GroupStats {
@@ -43,6 +67,8 @@ export interface GroupStats {
   unfinished: number;
   heartbeats: number;
   lateResponses: number;
+  /** Calls that waited in mcp-leash's queue. */
+  queued: number;
   /** Over calls that got an answer (cancelled and unfinished ones have none). */
   p50?: number;
   p95?: number;
@@ -58,6 +84,10 @@ export interface Analysis {
   duration: number;
   startedAt?: string;
   command?: string;
+  /** How many mcp-leash sessions wrote to the file. */
+  sessions: number;
+  /** Set when a session's start line names a format this report does not read. */
+  otherFormat?: number;
   frames: number;
   bytes: { in: number; out: number };
   /** Lines that were not valid trace records (a trace cut mid-line, say). */
@@ -95,72 +125,110 @@ export function labelOf(c: Pick<CallInfo, 'side' | 'method' | 'tool'>): string {
   return c.side === 'child' ? `${base} (server→client)` : base;
 }
 
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 export function analyze(records: TraceRecord[], badLines = 0): Analysis {
-  const calls = new Map<number, CallInfo>();
+  const calls = new Map<string, CallInfo>();
   let duration = 0;
   let frames = 0;
   let droppedLines = 0;
+  let otherFormat: number | undefined;
   const bytes = { in: 0, out: 0 };
   let startedAt: string | undefined;
   let command: string | undefined;
-
-  const end = (c: CallInfo, t: number, outcome: CallOutcome): void => {
-    if (c.end !== undefined) return;
-    c.end = t;
-    c.outcome = outcome;
-  };
+  /** Per session: where its t = 0 lies on the report's time axis (sessions after the first start later). */
+  const offsets = new Map<string, number>();
+  let firstStart: number | undefined;
+  /** When each call that waited entered the queue. */
+  const queuedAt = new Map<CallInfo, number>();
 
   for (const r of records) {
-    duration = Math.max(duration, r.t);
-    if (r.kind === 'event') {
-      const e = r as EventRecord;
-      if (e.event === 'start') {
-        startedAt = e.startedAt;
-        command = e.command;
+    const s = r.s ?? '';
+    if (r.kind === 'event' && r.event === 'start') {
+      if (r.version !== undefined && r.version !== TRACE_FORMAT_VERSION) otherFormat = r.version;
+      const wall = r.startedAt !== undefined ? Date.parse(r.startedAt) : NaN;
+      if (startedAt === undefined) {
+        startedAt = r.startedAt;
+        command = r.command;
+        if (Number.isFinite(wall)) firstStart = wall;
       }
-      if (e.event === 'dropped') droppedLines += e.lines ?? 0;
-      const c = e.call !== undefined ? calls.get(e.call) : undefined;
-      if (!c) continue;
-      if (e.event === 'cancelled') {
-        c.cancelledBy = e.by ?? 'client';
-        end(c, e.t, 'cancelled');
-      } else if (e.event === 'timeout') {
-        c.timeout = { ...(e.timeoutKind ? { kind: e.timeoutKind } : {}), ...(e.limitMs !== undefined ? { limitMs: e.limitMs } : {}), ...(e.reason ? { reason: e.reason } : {}) };
-        c.cancelledBy ??= 'leash';
-      } else if (e.event === 'late-response') {
-        c.lateResponse = e.t;
-      }
+      if (!offsets.has(s)) offsets.set(s, firstStart !== undefined && Number.isFinite(wall) ? Math.max(0, wall - firstStart) : 0);
+    }
+    const t = round(r.t + (offsets.get(s) ?? 0));
+    duration = Math.max(duration, t);
+    if (r.kind !== 'event') {
+      const f = r as FrameRecord;
+      frames++;
+      if (f.dir === 'client->leash' || f.dir === 'child->leash') bytes.in += f.bytes ?? 0;
+      else bytes.out += f.bytes ?? 0;
       continue;
     }
-    const f = r as FrameRecord;
-    frames++;
-    if (f.dir === 'client->leash' || f.dir === 'child->leash') bytes.in += f.bytes ?? 0;
-    else bytes.out += f.bytes ?? 0;
-    if (f.call === undefined) continue;
-    let c = calls.get(f.call);
-    if (f.kind === 'request' && !c && (f.dir === 'client->leash' || f.dir === 'child->leash')) {
-      c = {
-        n: f.call,
-        side: f.dir === 'client->leash' ? 'client' : 'child',
-        method: f.method ?? '?',
-        start: f.t,
+    const e = r as EventRecord;
+    if (e.event === 'dropped') droppedLines += e.lines ?? 0;
+    if (e.call === undefined) continue;
+    const key = `${s}/${e.call}`;
+    if (e.event === 'call-opened') {
+      if (calls.has(key)) continue; // a line written twice cannot make a second call
+      const c: CallInfo = {
+        n: calls.size + 1,
+        session: s,
+        call: e.call,
+        side: e.from === 'child' ? 'child' : 'client',
+        method: e.method ?? '?',
+        start: t,
         outcome: 'unfinished',
         heartbeats: [],
         progress: [],
       };
-      if (f.tool !== undefined) c.tool = f.tool;
-      calls.set(f.call, c);
+      if (e.tool !== undefined) c.tool = e.tool;
+      calls.set(key, c);
       continue;
     }
+    const c = calls.get(key);
     if (!c) continue;
-    if (f.method === 'notifications/progress' && f.dir === 'leash->client') {
-      if (f.heartbeat) c.heartbeats.push(f.t);
-      else c.progress.push(f.t);
+    switch (e.event) {
+      case 'call-queued':
+        c.queuedMs ??= 0;
+        c.phase = 'queued';
+        queuedAt.set(c, t);
+        break;
+      case 'call-dispatched':
+        if (e.queuedMs !== undefined && e.queuedMs > 0) c.queuedMs = e.queuedMs;
+        else if (!queuedAt.has(c)) delete c.queuedMs;
+        c.phase = 'running';
+        break;
+      case 'call-ended': {
+        if (c.end !== undefined) break;
+        c.end = t;
+        c.outcome = e.outcome ?? 'error';
+        if (e.ms !== undefined) c.ms = e.ms;
+        if (e.by !== undefined) c.by = e.by;
+        if (e.phase === 'queued' || e.phase === 'running') c.phase = e.phase;
+        const since = queuedAt.get(c);
+        if (c.phase === 'queued' && since !== undefined) c.queuedMs = round(t - since);
+        if (e.errorCode !== undefined) c.errorCode = e.errorCode;
+        if (e.timeoutKind !== undefined && e.limitMs !== undefined) {
+          c.timeout = { kind: e.timeoutKind, limitMs: e.limitMs, cancelSentToServer: e.cancelSentToServer === true };
+        }
+        if (e.cancelledBy !== undefined) c.cancelledBy = e.cancelledBy;
+        break;
+      }
+      case 'heartbeat':
+        c.heartbeats.push(t);
+        break;
+      case 'progress':
+        c.progress.push(t);
+        break;
+      case 'late-answer':
+        c.lateResponse ??= t;
+        break;
+      case 'guard':
+        c.guard = guardText(e);
+        break;
     }
-    if (f.outcome !== undefined) end(c, f.t, f.outcome);
   }
 
-  const list = [...calls.values()].sort((a, b) => a.n - b.n);
+  const list = [...calls.values()];
   const byLabel = new Map<string, GroupStats>();
   const totals = emptyGroup('all', 'client', '*');
   for (const c of list) {
@@ -176,14 +244,15 @@ export function analyze(records: TraceRecord[], badLines = 0): Analysis {
   const groups = [...byLabel.values()];
   for (const g of [...groups, totals]) finishStats(g);
   groups.sort((a, b) => (a.side === b.side ? a.label.localeCompare(b.label) : a.side === 'client' ? -1 : 1));
-  const a: Analysis = { calls: list, groups, totals, duration, frames, bytes, badLines, droppedLines };
+  const a: Analysis = { calls: list, groups, totals, duration, sessions: offsets.size, frames, bytes, badLines, droppedLines };
   if (startedAt !== undefined) a.startedAt = startedAt;
   if (command !== undefined) a.command = command;
+  if (otherFormat !== undefined) a.otherFormat = otherFormat;
   return a;
 }
 
 function emptyGroup(label: string, side: 'client' | 'child', method: string, tool?: string): GroupStats {
-  const g: GroupStats = { label, side, method, calls: 0, ok: 0, errors: 0, timeouts: 0, cancellations: 0, unfinished: 0, heartbeats: 0, lateResponses: 0, latencies: [] };
+  const g: GroupStats = { label, side, method, calls: 0, ok: 0, errors: 0, timeouts: 0, cancellations: 0, unfinished: 0, heartbeats: 0, lateResponses: 0, queued: 0, latencies: [] };
   if (tool !== undefined) g.tool = tool;
   return g;
 }
@@ -192,6 +261,7 @@ function add(g: GroupStats, c: CallInfo): void {
   g.calls++;
   g.heartbeats += c.heartbeats.length;
   if (c.lateResponse !== undefined) g.lateResponses++;
+  if (c.queuedMs !== undefined) g.queued++;
   switch (c.outcome) {
     case 'ok':
       g.ok++;
@@ -211,7 +281,7 @@ function add(g: GroupStats, c: CallInfo): void {
       g.unfinished++;
       break;
   }
-  if (c.end !== undefined && c.outcome !== 'cancelled') g.latencies.push(c.end - c.start);
+  if (c.end !== undefined && c.outcome !== 'cancelled') g.latencies.push(c.ms ?? c.end - c.start);
 }
 
 function finishStats(g: GroupStats): void {
@@ -233,10 +303,40 @@ export function formatLatency(ms: number | undefined): string {
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
 
-/** "timed out after 3s", "timed out: no progress for 1m", or "timed out" when the trace does not say. */
+/** Sizes as the note to the model words them (decimal units). */
+function size(n: number | undefined): string {
+  return n === undefined ? '?' : formatSize(n);
+}
+
+/** A 'guard' event in words, for the report's list of notable requests. */
+export function guardText(e: EventRecord): string {
+  switch (e.action) {
+    case 'refused':
+      return `refused by mcp-leash: ${e.what ?? 'it'} "${e.name ?? '?'}" is hidden by ${e.rule ?? 'the policy'}`;
+    case 'hidden':
+      return `mcp-leash hid ${e.names?.length ?? 0} ${e.what ?? 'item'}(s) from the answer: ${(e.names ?? []).join(', ')}`;
+    case 'truncated':
+      return `answer of ${size(e.bytes)} cut to ${size(e.keptBytes)} (limit ${size(e.limit)})`;
+    case 'spilled':
+      return `answer of ${size(e.bytes)} written to ${e.path ?? 'a file'} (limit ${size(e.limit)})`;
+    case 'too-large':
+      return `answer of ${size(e.bytes)} refused as over the limit of ${size(e.limit)}`;
+    default:
+      return 'guard rails acted';
+  }
+}
+
+/** "cancelled by the client", "cancelled by the server", "cancelled by the client (its task)". */
+export function cancelText(c: CallInfo): string {
+  if (c.cancelledBy === 'child') return 'cancelled by the server';
+  if (c.cancelledBy === 'task') return 'cancelled by the client (its task)';
+  return 'cancelled by the client';
+}
+
+/** "timed out (total limit 3.00s)", "timed out (idle limit 1m00s) while queued", or "timed out" when the trace does not say. */
 export function timeoutText(c: CallInfo): string {
   const t = c.timeout;
-  if (t?.reason?.startsWith('timed out')) return t.reason;
-  if (t?.limitMs !== undefined) return `timed out (${t.kind ?? 'total'} limit ${formatLatency(t.limitMs)})`;
-  return 'timed out';
+  const where = c.phase === 'queued' ? ' while queued' : '';
+  if (t !== undefined) return `timed out (${t.kind} limit ${formatLatency(t.limitMs)})${where}`;
+  return `timed out${where}`;
 }

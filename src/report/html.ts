@@ -1,9 +1,10 @@
 // The HTML report: one self-contained page. Inline CSS and inline SVG, no script, no fonts, no
 // images, no links out; a Content-Security-Policy of default-src 'none' makes the browser refuse
 // any request the page might still try. Everything from the trace is escaped.
+// (About 390 lines: one self-contained page, its CSS and SVG drawing in one place.)
 
-import { formatLatency, labelOf, timeoutText, type Analysis, type CallInfo, type CallOutcome, type GroupStats } from './analyze.js';
-import { formatBytes } from './table.js';
+import { cancelText, formatLatency, labelOf, timeoutText, type Analysis, type CallInfo, type CallOutcome, type GroupStats } from './analyze.js';
+import { ERRORS_LEGEND, formatBytes, LATENCY_LEGEND } from './table.js';
 
 const COLORS: Record<CallOutcome, string> = {
   ok: '#2f9e5f',
@@ -54,13 +55,13 @@ function axisLabel(ms: number): string {
 
 function describe(c: CallInfo): string {
   const parts = [`#${c.n} ${labelOf(c)}`, `started at ${axisLabel(c.start)}`];
-  const took = c.end !== undefined ? formatLatency(c.end - c.start) : undefined;
+  const took = c.end !== undefined ? formatLatency(c.ms ?? c.end - c.start) : undefined;
   switch (c.outcome) {
     case 'timeout':
       parts.push(`${timeoutText(c)}: answered by mcp-leash after ${took}`);
       break;
     case 'cancelled':
-      parts.push(`cancelled by the ${c.cancelledBy === 'child' ? 'server' : 'client'} after ${took}`);
+      parts.push(`${cancelText(c)} after ${took}`);
       break;
     case 'unfinished':
       parts.push('no answer before the trace ended');
@@ -68,25 +69,36 @@ function describe(c: CallInfo): string {
     default:
       parts.push(`${OUTCOME_NAMES[c.outcome]} in ${took}`);
   }
+  if (c.queuedMs !== undefined && c.queuedMs > 0) parts.push(`waited ${formatLatency(c.queuedMs)} in the queue`);
   if (c.heartbeats.length) parts.push(`${c.heartbeats.length} heartbeat${c.heartbeats.length === 1 ? '' : 's'}`);
   if (c.progress.length) parts.push(`${c.progress.length} progress from the server`);
   if (c.lateResponse !== undefined) parts.push(`the server answered anyway at ${axisLabel(c.lateResponse)}; dropped`);
+  if (c.guard !== undefined) parts.push(c.guard);
   return parts.join(' · ');
 }
 
 // ── timeline ─────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Three densities: up to 150 calls, rows with labels, marks and notes; up to 500, thinner rows
+ * that keep a small label each; beyond, bars only. The time axis is repeated at the bottom once
+ * the chart is taller than a screen.
+ */
 function timeline(a: Analysis): string {
   const calls = a.calls;
   const W = 1160;
   const labelW = 230;
   // Room on the right for the note after a bar that ends late.
   const plotW = W - labelW - 100;
-  const dense = calls.length > 150;
-  const rowH = dense ? 7 : 26;
-  const barH = dense ? 5 : 14;
+  const full = calls.length <= 150;
+  const labelled = calls.length <= 500;
+  const rowH = full ? 26 : labelled ? 13 : 7;
+  const barH = full ? 14 : labelled ? 8 : 5;
+  const labelFont = full ? 12 : 10;
   const top = 30;
-  const H = top + calls.length * rowH + 14;
+  const bottomAxis = calls.length > 30;
+  const plotBottom = top + calls.length * rowH + 4;
+  const H = plotBottom + (bottomAxis ? 24 : 10);
   const span = Math.max(a.duration, ...calls.map((c) => c.lateResponse ?? c.end ?? 0), 1);
   const x = (t: number): number => labelW + (t / span) * plotW;
   const out: string[] = [];
@@ -95,43 +107,54 @@ function timeline(a: Analysis): string {
   const step = niceStep(span, 10);
   for (let t = 0; t <= span + 1e-9; t += step) {
     const gx = fx(x(t));
-    out.push(`<line class="grid" x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${H - 10}"/>`);
+    out.push(`<line class="grid" x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${plotBottom}"/>`);
     out.push(`<text class="tick" x="${gx}" y="${top - 12}" text-anchor="middle">${axisLabel(t)}</text>`);
+    if (bottomAxis) out.push(`<text class="tick" x="${gx}" y="${H - 6}" text-anchor="middle">${axisLabel(t)}</text>`);
   }
   calls.forEach((c, i) => {
     const y = top + i * rowH;
     const mid = y + rowH / 2;
     const end = c.end ?? span;
     const x0 = x(c.start);
-    const w = Math.max(2, x(end) - x0);
+    // Time spent waiting for a slot comes first, drawn lighter; a call that ended in the queue has no bar.
+    const queued = c.queuedMs !== undefined && c.queuedMs > 0 ? c.queuedMs : 0;
+    const endedQueued = c.end !== undefined && c.phase === 'queued';
+    const xq = queued > 0 ? Math.min(x(c.start + queued), x(end)) : x0;
+    const w = Math.max(2, x(end) - xq);
     const color = COLORS[c.outcome];
     out.push(`<g class="call" data-call="${c.n}" data-outcome="${c.outcome}"><title>${esc(describe(c))}</title>`);
-    if (!dense) {
+    if (labelled) {
       if (i % 2 === 0) out.push(`<rect class="stripe" x="0" y="${y}" width="${W}" height="${rowH}"/>`);
       // Tools by name; other methods (initialize, tools/list, ...) in a quieter style.
       const name = c.tool ?? labelOf(c);
-      const short = fit(name, Math.floor((labelW - 16) / 7.3) - String(c.n).length - 2);
+      const short = fit(name, Math.floor((labelW - 16) / (labelFont * 0.61)) - String(c.n).length - 2);
       const cls = c.tool !== undefined ? 'tool' : 'method';
-      out.push(`<text class="row-label" x="${labelW - 10}" y="${fx(mid + 4)}" text-anchor="end"><tspan class="num">#${c.n}</tspan> <tspan class="${cls}">${esc(short)}</tspan></text>`);
+      const size = full ? '' : ` style="font-size:${labelFont}px"`;
+      out.push(`<text class="row-label" x="${labelW - 10}" y="${fx(mid + labelFont / 3)}" text-anchor="end"${size}><tspan class="num">#${c.n}</tspan> <tspan class="${cls}">${esc(short)}</tspan></text>`);
+    }
+    if (queued > 0) {
+      out.push(`<rect class="queued" x="${fx(x0)}" y="${fx(mid - barH / 2)}" width="${fx(Math.max(1, xq - x0))}" height="${barH}" rx="${full ? 3 : 1}" fill="${color}"/>`);
     }
     const unfinished = c.outcome === 'unfinished' ? ' unfinished' : '';
-    out.push(`<rect class="bar${unfinished}" x="${fx(x0)}" y="${fx(mid - barH / 2)}" width="${fx(w)}" height="${barH}" rx="${dense ? 1 : 3}" fill="${color}"/>`);
+    if (!endedQueued) {
+      out.push(`<rect class="bar${unfinished}" x="${fx(xq)}" y="${fx(mid - barH / 2)}" width="${fx(w)}" height="${barH}" rx="${full ? 3 : 1}" fill="${color}"/>`);
+    }
+    const xe = endedQueued ? xq : xq + w;
     if (c.lateResponse !== undefined && c.end !== undefined) {
       const lx = x(c.lateResponse);
-      out.push(`<line class="late-line" x1="${fx(x0 + w)}" y1="${fx(mid)}" x2="${fx(lx)}" y2="${fx(mid)}"/>`);
+      out.push(`<line class="late-line" x1="${fx(xe)}" y1="${fx(mid)}" x2="${fx(lx)}" y2="${fx(mid)}"/>`);
       out.push(`<path class="late" d="M${fx(lx - 4)} ${fx(mid - 4)}l8 8m0 -8l-8 8"/>`);
     }
-    if (!dense) {
+    if (full) {
       for (const t of c.progress) out.push(`<circle class="progress" cx="${fx(x(t))}" cy="${fx(mid)}" r="3"/>`);
       for (const t of c.heartbeats) {
         const hx = x(t);
         out.push(`<path class="heartbeat" d="M${fx(hx)} ${fx(mid - 5)}l4 5l-4 5l-4 -5z"/>`);
       }
       if (c.outcome === 'timeout' || c.outcome === 'cancelled') {
-        const ex = x0 + w;
-        out.push(`<line class="stop" x1="${fx(ex)}" y1="${fx(mid - barH / 2 - 3)}" x2="${fx(ex)}" y2="${fx(mid + barH / 2 + 3)}" stroke="${color}"/>`);
+        out.push(`<line class="stop" x1="${fx(xe)}" y1="${fx(mid - barH / 2 - 3)}" x2="${fx(xe)}" y2="${fx(mid + barH / 2 + 3)}" stroke="${color}"/>`);
       }
-      out.push(barNote(c, x0, w, c.lateResponse !== undefined && c.end !== undefined ? x(c.lateResponse) + 6 : x0 + w, mid, W));
+      out.push(barNote(c, x0, xe - x0, c.lateResponse !== undefined && c.end !== undefined ? x(c.lateResponse) + 6 : xe, mid, W));
     }
     out.push('</g>');
   });
@@ -141,7 +164,7 @@ function timeline(a: Analysis): string {
 
 /** "8.01s", "timeout 3.00s": right of the bar, else inside it, else left of it. */
 function barNote(c: CallInfo, x0: number, w: number, after: number, mid: number, W: number): string {
-  const took = c.end !== undefined ? formatLatency(c.end - c.start) : 'no answer';
+  const took = c.end !== undefined ? formatLatency(c.ms ?? c.end - c.start) : 'no answer';
   const prefix = c.outcome === 'ok' || c.outcome === 'unfinished' ? '' : `${OUTCOME_NAMES[c.outcome]} `;
   const text = esc(`${prefix}${took}`);
   const width = text.length * 6.2;
@@ -158,6 +181,7 @@ function legend(): string {
     `<span class="key"><svg width="14" height="14" viewBox="0 0 14 14"><rect x="0" y="2" width="14" height="10" rx="2" fill="${COLORS.ok}"/><path class="heartbeat" d="M7 2l4 5l-4 5l-4 -5z"/></svg>heartbeat from mcp-leash</span>`,
     `<span class="key"><svg width="14" height="14" viewBox="0 0 14 14"><rect x="0" y="2" width="14" height="10" rx="2" fill="${COLORS.ok}"/><circle class="progress" cx="7" cy="7" r="3"/></svg>progress from the server</span>`,
     `<span class="key"><svg width="14" height="14" viewBox="0 0 14 14"><path class="late" d="M3 3l8 8m0 -8l-8 8"/></svg>late answer, dropped</span>`,
+    `<span class="key"><svg width="22" height="14" viewBox="0 0 22 14"><rect class="queued" x="0" y="2" width="10" height="10" rx="2" fill="${COLORS.ok}"/><rect x="10" y="2" width="12" height="10" rx="2" fill="${COLORS.ok}"/></svg>waiting in the queue, then running</span>`,
   );
   return `<div class="legend">${items.join('')}</div>`;
 }
@@ -247,7 +271,7 @@ function card(value: string, label: string, color?: string): string {
 }
 
 function notable(a: Analysis): string {
-  const list = a.calls.filter((c) => c.outcome !== 'ok' || c.lateResponse !== undefined);
+  const list = a.calls.filter((c) => c.outcome !== 'ok' || c.lateResponse !== undefined || c.guard !== undefined);
   if (!list.length) return '';
   const items = list.map(
     (c) => `<li><span class="dot" style="background:${COLORS[c.outcome]}"></span>${esc(describe(c))}</li>`,
@@ -294,6 +318,7 @@ svg .row-label{fill:#2a3140;font-size:12px;font-family:ui-monospace,SFMono-Regul
 svg .row-label .num{fill:#9aa2ae}
 svg .row-label .method{fill:#6b7483;font-style:italic}
 svg .bar.unfinished{opacity:.45}
+svg .queued{opacity:.35}
 svg .heartbeat{fill:#fff;stroke:#1d2330;stroke-width:1.1}
 svg .progress{fill:#1d2330}
 svg .late{stroke:#c23048;stroke-width:2;fill:none}
@@ -349,7 +374,7 @@ ${warnings.map((w) => `<p class="note">${esc(w)}</p>`).join('\n')}
 <section>
 <h2>Per method and tool</h2>
 ${a.calls.length ? table(a) : '<p class="muted">No requests in this trace.</p>'}
-<p class="note">Latency runs from the request reaching mcp-leash to the answer leaving it, over answered requests (timeouts included, cancelled ones excluded). Errors count JSON-RPC errors, isError results and requests failed because the server exited.</p>
+<p class="note">${esc(LATENCY_LEGEND)} ${esc(ERRORS_LEGEND)}</p>
 </section>
 <section>
 <h2>Timeline</h2>

@@ -9,6 +9,7 @@
 
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { groupHasLiveMember } from './process-group.js';
 
 const isWindows = process.platform === 'win32';
 
@@ -26,7 +27,7 @@ export interface Child {
   hasExited(): boolean;
   /** Signals every process in the child's group. Never throws. */
   signalGroup(signal: NodeJS.Signals): void;
-  /** True while any process of the child's group is alive (POSIX), or the child itself (Windows). */
+  /** True while any process of the child's group is alive, zombies not counted (POSIX), or the child itself (Windows). */
   groupAlive(): boolean;
 }
 
@@ -122,12 +123,7 @@ export async function spawnChild(command: string, args: string[], cwd = process.
     },
     groupAlive() {
       if (isWindows) return exitInfo() === undefined;
-      try {
-        process.kill(-pid, 0);
-        return true;
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'EPERM';
-      }
+      return groupHasLiveMember(pid);
     },
   };
 }

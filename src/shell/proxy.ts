@@ -1,25 +1,28 @@
 // The shell: owns the two stdio links, the child process and the real clock, and nothing else.
-// Bytes flow one way: stream chunks -> LineSplitter -> decodeLine -> Session.handle* ->
-// Session.poll() -> encoded lines, batched per destination into one write. Policy (what to
-// answer, when to restart) is the core's; this file only carries it out.
+// Bytes flow one way: stream chunks -> the codec's Decoder -> Session.handle* -> Session.poll()
+// -> the codec's encode() (wiring.ts) -> encoded lines, batched per destination into one write.
+// Policy (what to answer, when to restart) is the core's; this file only carries it out.
+// (About 370 lines: one closure over the process's streams, timers and child, so that the hot
+// path reaches them without indirection; reading, writing and the end are sections of it.)
 
 import type { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { Session, type Frame } from '../core/session.js';
+import type { Tap } from '../trace/tap.js';
+import { Session } from '../core/session.js';
+import type { Frame } from '../core/frame.js';
 import type { Output } from '../core/outputs.js';
-import { withIdAndToken, type JsonObject } from '../core/message.js';
 import type { Policy } from '../policy/types.js';
 import type { Logger } from '../log.js';
-import { LineSplitter } from '../wire/line-splitter.js';
-import { decodeLine, oversizeFrame } from '../wire/decode.js';
-import { encodeOut } from '../wire/encode-out.js';
-import { decodeLongLine } from '../wire/long-line.js';
+import { messageOf, type MessageOutput } from '../wire/codec.js';
+import { drainOutputs, sideDecoder } from './wiring.js';
 import { spawnChild, SpawnError, type Child } from './child.js';
 import { reapGroup } from './shutdown.js';
 import { StderrTail } from './stderr-tail.js';
 import { Alarm, now } from './clock.js';
 import { signalNumber, STOP_SIGNALS } from './signals.js';
 import { Valve } from './valve.js';
+import { SpillFolder } from './spill.js';
+import { ClientGaps } from './client-gaps.js';
 import { protocolOut } from '../stdout.js';
 
 export interface ProxyOptions {
@@ -36,14 +39,12 @@ export interface ProxyOptions {
   child?: Promise<Child>;
   /** Called once mcp-leash's own signal handlers are in place (the early start's can go). */
   onSignalsHandled?: () => void;
+  /** Logs go to --log-file (not stderr): errors people read on stderr are logged there too. */
+  logsToFile?: boolean;
   /** Lets tests and the soak run look at the core's tables. */
   onSession?: (session: Session) => void;
 }
 
-export interface Tap {
-  received(from: 'client' | 'child', frame: Frame, bytes: number): void;
-  sent(to: 'client' | 'child', out: Extract<Output, { type: 'send' }>): void;
-}
 
 /** After the child exits, how long its last output may take to arrive through the pipe. */
 const EXIT_WAIT_FOR_STDOUT_MS = 1000;
@@ -72,22 +73,26 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     child = await (opts.child ?? spawnChild(opts.command, opts.args));
   } catch (e) {
     if (!(e instanceof SpawnError)) throw e;
+    // One message, in words: where logs also go to stderr, a JSON line saying it again is noise.
     stderr.write(`${e.message}\n`);
-    logger.error({ command: opts.command, code: e.code }, 'cannot start the server command');
+    if (opts.logsToFile) logger.error({ command: opts.command, code: e.code }, 'cannot start the server command');
     return 127;
   }
 
   // Payload summaries (never payloads) only at debug; the check is made once, off the hot path.
   const debugFrames = logger.isLevelEnabled('debug');
+  const tap = opts.tap;
+  // Only a policy that may spill gets a spill folder (made on first use, src/shell/spill.ts).
+  const spill = maySpill(policy) ? new SpillFolder(policy.spill) : undefined;
   const session = new Session(policy, {
+    ...(spill !== undefined && { spill: spill.place }),
     epochOffsetMs: performance.timeOrigin,
+    // Events cost an object each: only a tap reads them.
+    events: tap !== undefined,
     taskIdPrefix: `leash-${randomBytes(4).toString('hex')}-`,
   });
   opts.onSession?.(session);
-  const alarm = new Alarm(() => {
-    session.handleTimeout(now());
-    drain();
-  });
+  const alarm = new Alarm(() => at((t) => session.handleTimeout(t)));
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   /** Set once the core gave its 'exit': nothing is read or written any more. */
@@ -98,21 +103,32 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   let lastChild: Child = undefined as unknown as Child; // set below, before anything runs
 
   // ── writing ────────────────────────────────────────────────────────────────────────────
-  // Encoded messages wait here until the end of drain(), then go out as one write per side.
-  // A message that only changed its ids is re-sent from the text it came in (spliceText), a
-  // long line as a run of Buffer views of the bytes it came in (encodeRaw); others stringified.
+  // Encoded messages (wire/codec.ts: a forwarded one from the bytes it came in where it can be,
+  // a long line as a run of Buffer views of them; others stringified) wait here until the end of
+  // drain(), then go out as one write per side.
   const toClient: (string | Buffer)[] = [];
   const toChild: (string | Buffer)[] = [];
   // Log lines wait until the messages are written: a log line is never in a message's way.
   const logs: Extract<Output, { type: 'log' }>[] = [];
   const toClientValve = new Valve();
   const toChildValve = new Valve();
+  // What the core asked to keep apart from what came before ('client-gap') waits here.
+  const gaps = new ClientGaps(writeToClient);
 
   let linesSinceDrain = 0;
+  // A message that cannot be encoded goes back to the core after the batch it was in
+  // (wiring.ts), stamped like the chunk being read, so time never steps back within a chunk.
+  const hooks = { write, other: perform, now: () => readingAt ?? now(), spill: spillOne };
+
+  /** A result over its budget, to a file (the core has worded the answers for both outcomes). */
+  function spillOne(o: Extract<Output, { type: 'spill' }>): boolean {
+    const why = spill === undefined ? 'no spill folder' : spill.write(o.path, o.frame);
+    if (why !== undefined) logger.warn({ path: o.path, err: why, call: o.call }, 'could not write a spilled result; the client is told the result was too large');
+    return why === undefined;
+  }
   function drain(): void {
     linesSinceDrain = 0;
-    // Handling an output may produce more (an unencodable message gets an answer instead).
-    for (let batch = session.poll(); batch.length > 0; batch = session.poll()) for (const o of batch) perform(o);
+    drainOutputs(session, hooks);
     flush();
     if (!exiting) alarm.set(session.nextDeadline());
     if (logs.length) {
@@ -121,30 +137,30 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     }
   }
 
+  /** One encoded message, queued for its side. */
+  function write(o: MessageOutput, encoded: string | Buffer[]): void {
+    const queue = o.to === 'client' ? toClient : toChild;
+    if (tap) tap.sent(o, typeof encoded === 'string' ? Buffer.byteLength(encoded) - 1 : encodedBytes(encoded), readingAt ?? now());
+    if (debugFrames) {
+      const msg = messageOf(o);
+      logger.debug({ to: o.to, method: msg.method, id: msg.id as string | number | undefined, call: o.call }, 'frame sent');
+    }
+    if (typeof encoded === 'string') queue.push(encoded);
+    else for (const b of encoded) queue.push(b);
+  }
+
+  /** Every output but messages (wiring.ts encodes those and calls write()). */
   function perform(o: Output): void {
     switch (o.type) {
-      case 'forward':
-      case 'send': {
-        const queue = o.to === 'client' ? toClient : toChild;
-        const msg = o.type === 'send' ? o.msg : materialise(o);
-        let encoded: string | Buffer[];
-        try {
-          encoded = encodeOut(msg);
-        } catch (err) {
-          // JSON.stringify can only fail on a message nested past its recursion limit.
-          session.handleUnencodable(o, err instanceof Error ? err.message : String(err), readingAt ?? now());
-          break;
-        }
-        opts.tap?.sent(o.to, { type: 'send', to: o.to, msg, origId: o.type === 'forward' && o.id !== undefined ? (o.frame.msg.id as string | number) : undefined });
-        if (debugFrames) logger.debug({ to: o.to, method: msg.method, id: msg.id as string | number | undefined, call: o.call }, 'frame sent');
-        if (typeof encoded === 'string') queue.push(encoded);
-        else for (const b of encoded) queue.push(b);
+      case 'client-gap':
+        flush(); // what came before goes out now, in a write of its own
+        gaps.gap(o.ms);
         break;
-      }
       case 'log':
         logs.push(o);
         break;
       case 'event':
+        tap?.event(o.event);
         break;
       case 'spawn':
         void respawn();
@@ -164,23 +180,13 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       case 'exit':
         void exit(o.code, o.reason, o.graceMs);
         break;
-      case 'stop':
-      case 'kill':
-        break; // legacy kinds the core no longer emits
     }
-  }
-
-  /** The message a 'forward' output stands for. */
-  function materialise(o: Extract<Output, { type: 'forward' }>): JsonObject {
-    const m = o.frame.msg;
-    if (o.id === undefined && o.token === undefined) return m;
-    return withIdAndToken(m, o.id ?? (m.id as string | number), o.token);
   }
 
   function flush(): void {
     if (toClient.length) {
-      // A slow client slows the child down: stop reading the child until the client catches up.
-      if (!clientGone && !writeQueued(stdout, toClient) && child) toClientValve.hold(child.stdout, stdout);
+      if (gaps.holding) gaps.hold(toClient);
+      else writeToClient(toClient);
     }
     toClient.length = 0;
     if (toChild.length) {
@@ -192,6 +198,11 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       // is still seen (a paused stdin cannot see EOF) unless it had sent more than the backlog.
       if (c && !ok && c.stdin.writableLength >= CHILD_BACKLOG_BYTES) toChildValve.hold(stdin, c.stdin);
     }
+  }
+
+  function writeToClient(items: (string | Buffer)[]): void {
+    // A slow client slows the child down: stop reading the child until the client catches up.
+    if (!clientGone && !writeQueued(stdout, items) && child) toClientValve.hold(child.stdout, stdout);
   }
 
   /**
@@ -233,41 +244,46 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
    */
   let readingAt: number | undefined;
 
+  /**
+   * Runs one input to the core at one time `t`, then drains: everything it produces (outputs,
+   * events, what a trace stamps) carries that time, so time never steps back in a trace.
+   */
+  function at(input: (t: number) => void): void {
+    const t = now();
+    readingAt = t;
+    try {
+      input(t);
+      drain();
+    } finally {
+      readingAt = undefined;
+    }
+  }
+
   /** One side's framing: chunks in, messages to the session. */
-  function reader(from: 'client' | 'child'): { push(chunk: Buffer): boolean; end(): void } {
+  function reader(from: 'client' | 'child'): { push(chunk: Buffer): void; end(): void } {
     const handle = (frame: Frame, bytes: number): void => {
-      opts.tap?.received(from, frame, bytes);
-      if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
       const at = readingAt ?? now();
+      tap?.received(from, frame, bytes, at);
+      if (debugFrames) logger.debug(frameSummary(from, frame, bytes), 'frame received');
       if (from === 'client') session.handleClient(frame, at);
       else session.handleChild(frame, at);
+      // Many lines in one chunk: pass some on before reading the rest, so that the other
+      // side starts on them while this process is still busy (a pipeline, not a relay race).
+      if (++linesSinceDrain === LINES_PER_DRAIN) drain();
     };
-    const splitter = new LineSplitter(policy.maxMessageBytes, {
-      lineAt(buf, start, end) {
-        const frame = decodeLine(buf, from === 'child', start, end);
-        if (frame) handle(frame, end - start);
-        // Many lines in one chunk: pass some on before reading the rest, so that the other
-        // side starts on them while this process is still busy (a pipeline, not a relay race).
-        if (++linesSinceDrain === LINES_PER_DRAIN) drain();
-      },
-      oversize(bytes) {
-        handle(oversizeFrame(bytes, policy.maxMessageBytes), bytes);
-      },
-      longLine(pieces, bytes, skim) {
-        const frame = decodeLongLine(pieces, bytes, skim, from === 'child');
-        if (frame) handle(frame, bytes);
-      },
-    });
+    const decoder = sideDecoder(from, policy.maxMessageBytes);
     return {
+      // What a chunk produced is written while its time still stamps it (see at()).
       push(chunk) {
         readingAt = now();
-        const endedLine = splitter.push(chunk);
+        // Most of a long answer's chunks end no line: nothing for the session to do.
+        if (decoder.push(chunk, handle)) drain();
         readingAt = undefined;
-        return endedLine;
       },
       end() {
         readingAt = now();
-        splitter.end();
+        decoder.end(handle);
+        drain();
         readingAt = undefined;
       },
     };
@@ -279,14 +295,12 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     const tail = new StderrTail();
     c.stdout.on('data', (chunk: Buffer) => {
       if (c !== child) return;
-      // Most of a long answer's chunks end no line: nothing for the session to do.
-      if (lines.push(chunk)) drain();
+      lines.push(chunk);
     });
     const stdoutClosed = new Promise<void>((r) => c.stdout.once('close', () => r()));
     c.stdout.once('end', () => {
       if (c !== child) return;
       lines.end();
-      drain();
     });
     c.stderr.on('data', (chunk: Buffer) => {
       tail.push(chunk);
@@ -305,8 +319,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       child = undefined;
       // Stragglers of the dead child's group go too; exit() waits for this.
       reaping = reapGroup(c, policy.shutdown.termGraceMs);
-      session.handleChildExit({ code: info.code, signal: info.signal, signalNumber: signalNumber(info.signal), stderrTail: tail.lines() }, now());
-      drain();
+      at((t) => session.handleChildExit({ code: info.code, signal: info.signal, signalNumber: signalNumber(info.signal), stderrTail: tail.lines() }, t));
     });
   }
 
@@ -317,13 +330,12 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       lastChild = c;
       attach(c);
       logger.info({ childPid: c.pid }, 'child restarted');
-      session.handleChildStarted(now());
+      at((t) => session.handleChildStarted(t));
     } catch (e) {
       const code = e instanceof SpawnError ? e.code : 'UNKNOWN';
       logger.error({ err: e instanceof Error ? e.message : String(e) }, 'restarting the server failed');
-      session.handleChildExit({ code: 127, signal: null, stderrTail: [`cannot start the server command (${code})`] }, now());
+      at((t) => session.handleChildExit({ code: 127, signal: null, stderrTail: [`cannot start the server command (${code})`] }, t));
     }
-    drain();
   }
 
   // ── the end ────────────────────────────────────────────────────────────────────────────
@@ -332,6 +344,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     if (exiting) return;
     exiting = true;
     alarm.clear();
+    gaps.release(); // an answer kept behind a gap must still reach the client
+
     logger.info({ code, reason }, 'mcp-leash exits');
     await reaping;
     await reapGroup(lastChild, graceMs);
@@ -341,22 +355,20 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   lastChild = child;
   attach(child);
   logger.info({ command: opts.command, childPid: child.pid }, 'child started');
-  session.handleChildStarted(now());
+  at((t) => session.handleChildStarted(t));
 
   const fromClient = reader('client');
   stdin.on('data', (chunk: Buffer) => {
-    if (fromClient.push(chunk)) drain();
+    fromClient.push(chunk);
   });
   let clientClosed = false;
   const closeClient = (): void => {
     if (clientClosed || exiting) return;
     clientClosed = true;
-    session.handleClientEof(now());
-    drain();
+    at((t) => session.handleClientEof(t));
   };
   stdin.once('end', () => {
     fromClient.end();
-    drain();
     closeClient();
   });
   stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -366,8 +378,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   });
   const onSignal = (sig: NodeJS.Signals): void => {
     if (exiting) return;
-    session.handleSignal(sig, signalNumber(sig), now());
-    drain();
+    at((t) => session.handleSignal(sig, signalNumber(sig), t));
   };
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   opts.onSignalsHandled?.();
@@ -376,6 +387,17 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   stdin.pause();
   return code;
+}
+
+/** Bytes of a long line written as Buffer views, without its newline. */
+function encodedBytes(pieces: Buffer[]): number {
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  return n - 1;
+}
+
+function maySpill(policy: Policy): boolean {
+  return policy.defaults.onLargeResult === 'spill' || policy.rules.some((r) => r.onLargeResult === 'spill');
 }
 
 function frameSummary(from: 'client' | 'child', frame: Frame, bytes: number): Record<string, unknown> {

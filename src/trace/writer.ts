@@ -1,82 +1,67 @@
-// --trace FILE: the proxy's Tap, writing every frame in both directions as JSONL (format.ts).
+// --trace FILE: the proxy's Tap (tap.ts), writing frames both ways and the core's events as JSONL
+// (format.ts).
 //
-// Cost on the hot path: one small object and one JSON.stringify per frame (payloads only with
-// --trace-payloads), a few Map operations to follow each request, and an array push. Lines are
-// written in batches, asynchronously, at most once per event-loop turn; a disk that cannot keep up
-// makes the trace drop lines (and say so), never the proxy wait or its memory grow without bound.
+// The writer formats; it decides nothing. What a call is, how it ended, whether a progress
+// notification was a heartbeat: the core says so in its events, and the writer writes them down.
+// The only state it keeps about calls is each open call's method and tool, to repeat them on its
+// 'call-ended' line for people reading the file (dropped at that line).
 //
-// Following a request: the Tap sees messages, not the core's tables, so the writer keeps a small
-// model of its own. A client request opens a call; the request mcp-leash forwards carries the
-// client's id as `origId` and gives the call its child-side `key`; the answer mcp-leash sends back
-// carries that key as `origId`. Whether the answer came from the server or from mcp-leash (a
-// timeout, a dead server) is known from whether the server's response passed through first. The
-// same holds mirrored for server-to-client requests.
+// Cost on the hot path: one small object and one JSON.stringify per frame and per event (payloads
+// only with --trace-payloads), and an array push. Lines are written in batches, asynchronously,
+// at most once per event-loop turn; a disk that cannot keep up makes the trace drop lines (and
+// say so), never the proxy wait or its memory grow without bound.
+// (About 360 lines: one formatter per kind of frame and event, and the batched, bounded file
+// writer they share.)
 
+import { randomUUID } from 'node:crypto';
 import { closeSync, createWriteStream, fchmodSync, openSync, writeSync, type WriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import type { CallId, CoreEvent } from '../core/events.js';
+import type { Frame, MessageFrame } from '../core/frame.js';
 import { isObject, paramsOf, progressTokenOf, type JsonObject, type ProgressToken, type RequestId } from '../core/message.js';
-import type { Output, Side } from '../core/outputs.js';
-import type { Frame } from '../core/session.js';
-import { OWN_ID_PREFIX } from '../core/health.js';
-import type { Tap } from '../shell/proxy.js';
-import { RAW } from '../wire/long-line.js';
-import { TRACE_FORMAT_VERSION, type Direction, type EventRecord, type FrameRecord, type Outcome, type TraceRecord } from './format.js';
+import type { Side } from '../core/outputs.js';
+import { TRACE_FORMAT_VERSION, type Direction, type EventRecord, type FrameRecord, type TraceRecord } from './format.js';
+import { createRedactor, redactText, type Redactor } from './redact.js';
+import type { SentOutput, Tap } from './tap.js';
 
 export interface TraceOptions {
   /** Include params, result and error bodies (they may hold secrets). */
   payloads?: boolean;
   /** The server command (without its arguments, which may hold secrets), for the start line. */
   command?: string;
-  /** Milliseconds, monotonic; default performance.now. */
+  /** Milliseconds, monotonic, on the same clock as the Tap's `at`; default performance.now. */
   clock?: () => number;
   /** Lines waiting for the disk beyond this many bytes are dropped (and counted). */
   maxPendingBytes?: number;
+  /** Applied to every payload written (redact.ts); default: the built-in secret keys and credential shapes. */
+  redact?: Redactor;
 }
 
-type Send = Extract<Output, { type: 'send' }>;
-
-interface Call {
-  n: number;
-  /** Who asked: the client (a client request) or the child (a server-to-client request). */
-  side: Side;
-  method: string;
-  tool?: string;
-  t0: number;
-  /** The requester's id. */
-  id: RequestId;
-  /** The id mcp-leash gave the request on the other link, once forwarded. */
-  key?: RequestId;
-  /** The requester's progress token. */
-  token?: ProgressToken;
-  /** The answerer's response passed through mcp-leash. */
-  answered: boolean;
-  /** Why mcp-leash cancelled it at the answerer, when it did (a timeout). */
-  leashReason?: string;
-  endedAt?: number;
-}
-
-const HEARTBEAT_PREFIX = 'mcp-leash:';
-const REMEMBER_ENDED = 4096;
 const DEFAULT_MAX_PENDING = 64 * 1024 * 1024;
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 const isId = (v: unknown): v is RequestId => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-function other(side: Side): Side {
-  return side === 'client' ? 'child' : 'client';
-}
+const RECEIVED: Record<Side, Direction> = { client: 'client->leash', child: 'child->leash' };
+const SENT: Record<Side, Direction> = { client: 'leash->client', child: 'leash->child' };
 
-/** Size of an id as JSON, to adjust a forwarded message's size for its rewritten id. */
-function idLength(id: unknown): number {
-  return typeof id === 'number' ? String(id).length : typeof id === 'string' ? JSON.stringify(id).length : 4;
+type MessageKind = 'request' | 'notification' | 'response';
+
+function kindOf(msg: JsonObject): MessageKind {
+  return typeof msg.method !== 'string' ? 'response' : 'id' in msg ? 'request' : 'notification';
 }
 
 export class TraceWriter implements Tap {
   readonly path: string;
+  /** This process's session: a random UUID on the start line, its first 8 characters (`s`) on every line. */
+  readonly session: string;
+  #s: string;
   #fd: number;
   #stream: WriteStream;
   #payloads: boolean;
+  /** Payloads pass through this before they are written: secrets never reach the file. */
+  #redact: Redactor;
   #clock: () => number;
   #t0: number;
   #maxPending: number;
@@ -85,27 +70,16 @@ export class TraceWriter implements Tap {
   #dropped = 0;
   #closed = false;
   #onExit = (): void => this.#flushSync();
-
-  // The model of requests in flight (see the file comment).
-  #seq = 0;
-  #open = new Map<number, Call>();
-  /** Open calls by requester side and requester id, oldest first (ids may be reused). */
-  #byRequesterId: Record<Side, Map<RequestId, Call[]>> = { client: new Map(), child: new Map() };
-  /** Calls by requester side and the id mcp-leash gave them on the other link; ended ones too, for a while. */
-  #byKey: Record<Side, Map<RequestId, Call>> = { client: new Map(), child: new Map() };
-  #ended: { side: Side; key: RequestId; call: Call }[] = [];
-  #byToken = new Map<ProgressToken, Call>();
-  /**
-   * Sizes of messages received since the last flush, and of their payload objects, to size the
-   * copies mcp-leash forwards without serialising them again. The core forwards a message in the
-   * same turn it arrives, so a Map emptied at every flush (once per event-loop turn) is enough.
-   */
-  #sizes = new Map<object, { bytes: number; id: unknown }>();
+  /** Method and tool of each open call, repeated on its 'call-ended' line. */
+  #labels = new Map<CallId, { method: string; tool?: string }>();
 
   /** Opens (creating, mode 0600) or appends to `path`. Throws if it cannot be opened. */
   constructor(path: string, opts: TraceOptions = {}) {
     this.path = path;
+    this.session = randomUUID();
+    this.#s = this.session.slice(0, 8);
     this.#payloads = opts.payloads ?? false;
+    this.#redact = opts.redact ?? createRedactor();
     this.#clock = opts.clock ?? (() => performance.now());
     this.#maxPending = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING;
     this.#fd = openSync(path, 'a', 0o600);
@@ -126,9 +100,10 @@ export class TraceWriter implements Tap {
     process.once('exit', this.#onExit);
     const start: EventRecord = {
       t: 0,
-      dir: 'leash',
+      s: this.#s,
       kind: 'event',
       event: 'start',
+      session: this.session,
       version: TRACE_FORMAT_VERSION,
       startedAt: new Date().toISOString(),
       pid: process.pid,
@@ -140,163 +115,164 @@ export class TraceWriter implements Tap {
 
   // ── the Tap ────────────────────────────────────────────────────────────────────────────────
 
-  received(from: Side, frame: Frame, bytes: number): void {
+  received(from: Side, frame: Frame, bytes: number, at: number): void {
     if (this.#closed) return;
-    const t = this.#now();
-    const dir: Direction = from === 'client' ? 'client->leash' : 'child->leash';
+    const t = this.#t(at);
+    const dir = RECEIVED[from];
     if (frame.kind === 'unparsable') {
-      const r: FrameRecord = { t, dir, kind: 'unparsable', bytes, problem: frame.problem };
-      if (this.#payloads && frame.preview !== undefined) r.line = frame.preview;
+      const r: FrameRecord = { t, s: this.#s, dir, kind: 'unparsable', bytes, problem: frame.problem };
+      if (this.#payloads && frame.preview !== undefined) r.line = redactText(frame.preview);
       return this.#write(r);
     }
-    if (frame.kind === 'invalid') {
-      return this.#write({ t, dir, kind: 'invalid', bytes, id: frame.id });
-    }
-    const msg = frame.msg;
-    this.#remember(msg, bytes);
-    const r = this.#record(t, dir, frame.kind, msg, bytes);
-    const events: EventRecord[] = [];
-    switch (frame.kind) {
-      case 'request': {
-        const params = paramsOf(msg);
-        const call: Call = { n: ++this.#seq, side: from, method: frame.method, t0: t, id: frame.id, answered: false };
-        if (from === 'client' && frame.method === 'tools/call' && typeof params?.name === 'string') call.tool = params.name;
-        const token = progressTokenOf(params);
-        if (token !== undefined) {
-          call.token = token;
-          r.token = token;
-          if (from === 'client') this.#byToken.set(token, call);
-        }
-        this.#openCall(call);
-        r.call = call.n;
-        if (call.tool !== undefined) r.tool = call.tool;
-        break;
-      }
-      case 'notification': {
-        const params = paramsOf(msg);
-        if (frame.method === 'notifications/cancelled') {
-          const requestId = params?.requestId;
-          if (!isId(requestId)) break;
-          r.requestId = requestId;
-          // As the core does: the oldest request with that id, and never initialize.
-          const call = this.#firstOpen(from, requestId, () => true);
-          if (!call || (from === 'client' && call.method === 'initialize')) break;
-          r.call = call.n;
-          events.push(this.#event(t, 'cancelled', call, { by: from }));
-          this.#end(call, t);
-        } else if (frame.method === 'notifications/progress' && params) {
-          this.#progressFields(r, params);
-          // The child's progress uses the key mcp-leash gave the request; the client's answers a child request.
-          const token = params.progressToken;
-          const call = from === 'child' && isId(token) ? this.#byKey.client.get(token) : undefined;
-          if (call && call.endedAt === undefined) r.call = call.n;
-        }
-        break;
-      }
-      case 'response': {
-        if (typeof frame.id === 'string' && frame.id.startsWith(OWN_ID_PREFIX)) {
-          r.own = true;
-          break;
-        }
-        // An answer from the side that was asked: the other side opened the call.
-        const call = this.#byKey[other(from)].get(frame.id);
-        if (!call) break;
-        r.call = call.n;
-        if (call.endedAt === undefined) call.answered = true;
-        else events.push(this.#event(t, 'late-response', call, { afterMs: round(t - call.endedAt) }));
-        break;
-      }
-    }
-    this.#write(r);
-    for (const e of events) this.#write(e);
+    if (frame.kind === 'invalid') return this.#write({ t, s: this.#s, dir, kind: 'invalid', bytes, id: frame.id });
+    this.#write(this.#frame(t, dir, bytes, frame));
   }
 
-  sent(to: Side, out: Send): void {
+  sent(out: SentOutput, bytes: number, at: number): void {
     if (this.#closed) return;
-    const t = this.#now();
-    const dir: Direction = to === 'client' ? 'leash->client' : 'leash->child';
-    const msg = out.msg;
-    const method = typeof msg.method === 'string' ? msg.method : undefined;
-    const kind = method === undefined ? 'response' : 'id' in msg ? 'request' : 'notification';
-    const r = this.#record(t, dir, kind, msg, this.#sizeOf(msg, out.origId));
-    if (out.origId !== undefined) r.origId = out.origId;
-    const events: EventRecord[] = [];
-    const from = other(to); // the side this message came from, or on whose behalf it goes
+    const t = this.#t(at);
+    const dir = SENT[out.to];
+    const r = out.type === 'forward' ? this.#frame(t, dir, bytes, out.frame, out.id, out.token) : this.#own(t, dir, bytes, out.msg);
+    if (out.call !== undefined) r.call = out.call;
+    this.#write(r);
+  }
 
-    if (kind === 'request') {
-      const id = msg.id;
-      if (out.origId === undefined) {
-        r.own = true; // health ping, replayed initialize, tools check
-      } else if (isId(id)) {
-        const call = this.#firstOpen(from, out.origId, (c) => c.key === undefined);
-        if (call) {
-          call.key = id;
-          this.#byKey[from].set(id, call);
-          r.call = call.n;
-          if (call.tool !== undefined) r.tool = call.tool;
-        }
+  event(e: CoreEvent): void {
+    if (this.#closed) return;
+    const r: EventRecord = { t: this.#t(e.at), s: this.#s, kind: 'event', event: e.type };
+    switch (e.type) {
+      case 'call-opened': {
+        r.call = e.call;
+        r.from = e.from;
+        r.method = e.method;
+        if (e.tool !== undefined) r.tool = e.tool;
+        r.id = e.id;
+        if (e.token !== undefined) r.token = e.token;
+        this.#labels.set(e.call, e.tool !== undefined ? { method: e.method, tool: e.tool } : { method: e.method });
+        break;
       }
-    } else if (kind === 'notification') {
-      const params = paramsOf(msg);
-      if (method === 'notifications/progress' && params) {
-        this.#progressFields(r, params);
-        const token = params.progressToken;
-        const call = to === 'client' && isId(token) ? this.#byToken.get(token) : undefined;
-        if (call) r.call = call.n;
-        const message = params.message;
-        if (to === 'client' && typeof message === 'string' && message.startsWith(HEARTBEAT_PREFIX)) {
-          r.heartbeat = true;
-          r.message = message;
+      case 'call-queued':
+        r.call = e.call;
+        r.position = e.position;
+        break;
+      case 'call-dispatched':
+        r.call = e.call;
+        r.queuedMs = round(e.queuedMs);
+        break;
+      case 'call-ended': {
+        r.call = e.call;
+        const label = this.#labels.get(e.call);
+        if (label) {
+          this.#labels.delete(e.call);
+          r.method = label.method;
+          if (label.tool !== undefined) r.tool = label.tool;
         }
-      } else if (method === 'notifications/cancelled' && params) {
-        const requestId = params.requestId;
-        if (isId(requestId)) {
-          r.requestId = requestId;
-          // Cancelling at `to` a request that the other side asked.
-          const call = this.#byKey[from].get(requestId);
-          if (call) r.call = call.n;
-          if (out.origId === undefined && typeof params.reason === 'string') {
-            // mcp-leash's own cancellation: a time limit expired.
-            r.reason = params.reason;
-            if (call) {
-              call.leashReason = params.reason;
-              if (to === 'client') events.push(this.#timeoutEvent(t, call, undefined));
-            }
-          }
+        r.outcome = e.outcome;
+        r.by = e.by;
+        r.ms = round(e.ms);
+        r.phase = e.phase;
+        if (e.errorCode !== undefined) r.errorCode = e.errorCode;
+        if (e.timeout) {
+          r.timeoutKind = e.timeout.kind;
+          r.limitMs = e.timeout.limitMs;
+          r.cancelSentToServer = e.timeout.cancelSentToServer;
         }
+        if (e.cancelledBy !== undefined) r.cancelledBy = e.cancelledBy;
+        break;
       }
-    } else {
-      // A response to a request that `to` asked.
-      const requester = to;
-      let call: Call | undefined;
-      if (out.origId !== undefined) {
-        call = this.#byKey[requester].get(out.origId);
-        // Never forwarded (it was queued when it ended): the first open one with its id.
-        if (!call || call.endedAt !== undefined) {
-          call = isId(msg.id) ? this.#firstOpen(requester, msg.id, (c) => c.key === undefined) : undefined;
+      case 'progress':
+        r.call = e.call;
+        r.progress = e.progress;
+        if (e.total !== undefined) r.total = e.total;
+        r.fate = e.fate;
+        break;
+      case 'heartbeat':
+        r.call = e.call;
+        r.progress = e.progress;
+        if (e.total !== undefined) r.total = e.total;
+        r.queued = e.queued;
+        break;
+      case 'late-answer':
+        r.call = e.call;
+        r.from = e.from;
+        if (e.afterMs !== undefined) r.afterMs = round(e.afterMs);
+        break;
+      case 'stray':
+        r.from = e.from;
+        r.what = e.what;
+        r.id = e.id;
+        break;
+      case 'child':
+        r.phase = e.phase;
+        if (e.reason !== undefined) r.reason = e.reason;
+        if (e.exitCode !== undefined) r.exitCode = e.exitCode;
+        if (e.signal !== undefined) r.signal = e.signal;
+        break;
+      case 'restart':
+        r.attempt = e.attempt;
+        r.delayMs = e.delayMs;
+        break;
+      case 'task':
+        if (e.call !== undefined) r.call = e.call;
+        r.taskId = e.taskId;
+        r.status = e.status;
+        break;
+      case 'job-detached':
+        r.call = e.call;
+        r.job = e.job;
+        r.tool = e.tool;
+        r.afterMs = e.afterMs;
+        r.queued = e.queued;
+        break;
+      case 'job-awaited':
+        r.call = e.call;
+        r.job = e.job;
+        r.state = e.state;
+        r.waitedMs = e.waitedMs;
+        break;
+      case 'job-ended':
+        r.call = e.call;
+        r.job = e.job;
+        r.state = e.state;
+        r.outcome = e.outcome;
+        r.by = e.by;
+        r.ms = e.ms;
+        r.bytes = e.bytes;
+        if (e.timeout) {
+          r.timeoutKind = e.timeout.kind;
+          r.limitMs = e.timeout.limitMs;
         }
-      } else if (isId(msg.id) && (r.errorCode === -32000 || (requester === 'child' && r.errorCode === -32001))) {
-        // Refused at once (no server running), or a server-to-client request mcp-leash timed out.
-        call = this.#firstOpen(requester, msg.id, () => true);
-      }
-      if (call && call.endedAt === undefined) {
-        r.call = call.n;
-        if (call.tool !== undefined) r.tool = call.tool;
-        const outcome = this.#outcome(call, r, msg);
-        r.outcome = outcome;
-        r.ms = round(t - call.t0);
-        if (outcome === 'timeout' && requester === 'client') events.push(this.#timeoutEvent(t, call, msg));
-        this.#end(call, t);
-      }
+        break;
+      case 'job-dropped':
+        r.job = e.job;
+        r.reason = e.reason;
+        break;
+      case 'guard':
+        r.call = e.call;
+        r.action = e.action;
+        if (e.what !== undefined) r.what = e.what;
+        if (e.name !== undefined) r.name = e.name;
+        if (e.names !== undefined) r.names = e.names;
+        if (e.rule !== undefined) r.rule = e.rule;
+        if (e.bytes !== undefined) r.bytes = e.bytes;
+        if (e.limit !== undefined) r.limit = e.limit;
+        if (e.keptBytes !== undefined) r.keptBytes = e.keptBytes;
+        if (e.path !== undefined) r.path = e.path;
+        break;
+      case 'exit':
+        r.code = e.code;
+        r.reason = e.reason;
+        break;
     }
     this.#write(r);
-    for (const e of events) this.#write(e);
   }
 
   /** Writes what is buffered and closes the file. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#write({ t: this.#now(), dir: 'leash', kind: 'event', event: 'end' });
+    // The last lines go out however full the stream is: the note of what was dropped, and the end.
+    this.#noteDropped();
+    this.#lines.push(JSON.stringify({ t: this.#t(this.#clock()), s: this.#s, kind: 'event', event: 'end' } satisfies EventRecord));
     this.#flush();
     this.#closed = true;
     process.off('exit', this.#onExit);
@@ -306,125 +282,95 @@ export class TraceWriter implements Tap {
     });
   }
 
-  // ── the model ──────────────────────────────────────────────────────────────────────────────
-
-  #openCall(call: Call): void {
-    this.#open.set(call.n, call);
-    const ids = this.#byRequesterId[call.side];
-    const list = ids.get(call.id);
-    if (list) list.push(call);
-    else ids.set(call.id, [call]);
-  }
-
-  #firstOpen(side: Side, id: RequestId, accept: (c: Call) => boolean): Call | undefined {
-    return this.#byRequesterId[side].get(id)?.find(accept);
-  }
-
-  #end(call: Call, t: number): void {
-    call.endedAt = t;
-    this.#open.delete(call.n);
-    const ids = this.#byRequesterId[call.side];
-    const list = ids.get(call.id);
-    if (list) {
-      const i = list.indexOf(call);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) ids.delete(call.id);
-    }
-    if (call.token !== undefined && this.#byToken.get(call.token) === call) this.#byToken.delete(call.token);
-    // Keep the key a while, to recognise a late answer.
-    if (call.key !== undefined) {
-      this.#ended.push({ side: call.side, key: call.key, call });
-      if (this.#ended.length > REMEMBER_ENDED) {
-        for (const old of this.#ended.splice(0, REMEMBER_ENDED / 4)) {
-          if (this.#byKey[old.side].get(old.key) === old.call) this.#byKey[old.side].delete(old.key);
-        }
-      }
-    }
-  }
-
-  #outcome(call: Call, r: FrameRecord, msg: JsonObject): Outcome {
-    if (call.answered) return r.errorCode !== undefined ? 'error' : r.isError ? 'tool-error' : 'ok';
-    // mcp-leash answered in the server's place.
-    if (r.errorCode === -32000) return 'server-exited';
-    if (r.errorCode === -32001 || 'result' in msg) return 'timeout';
-    return 'error';
-  }
-
-  #timeoutEvent(t: number, call: Call, msg: JsonObject | undefined): EventRecord {
-    const fields: Partial<EventRecord> = { by: 'leash' };
-    const data = msg && isObject(msg.error) && isObject(msg.error.data) ? msg.error.data : undefined;
-    const limit = num(data?.timeoutMs);
-    if (limit !== undefined) fields.limitMs = limit;
-    const reason = call.leashReason;
-    if (reason !== undefined) fields.reason = reason;
-    const kind = data?.kind ?? (reason === undefined ? undefined : reason.includes('no progress') ? 'idle' : 'total');
-    if (kind === 'idle' || kind === 'total') fields.timeoutKind = kind;
-    return this.#event(t, 'timeout', call, fields);
-  }
-
-  #event(t: number, event: EventRecord['event'], call: Call, fields: Partial<EventRecord> = {}): EventRecord {
-    const e: EventRecord = { t, dir: 'leash', kind: 'event', event, call: call.n, method: call.method, ...fields };
-    if (call.tool !== undefined) e.tool = call.tool;
-    return e;
-  }
-
   // ── records ────────────────────────────────────────────────────────────────────────────────
 
-  #record(t: number, dir: Direction, kind: 'request' | 'notification' | 'response', msg: JsonObject, bytes: number): FrameRecord {
-    const r: FrameRecord = { t, dir, kind, bytes };
-    if (typeof msg.method === 'string') r.method = msg.method;
-    if (kind !== 'notification' && (isId(msg.id) || msg.id === null)) r.id = msg.id;
-    if (kind === 'response') {
-      const error = msg.error;
-      if (error !== undefined) r.errorCode = isObject(error) && typeof error.code === 'number' ? error.code : NaN;
-      // A long line's result is parsed only when something looks inside it (wire/long-line.ts):
-      // without payloads the trace does not, so isError is left out for answers of 1 MiB and more.
-      else if (RAW in msg && !this.#payloads) return r;
-      else r.isError = isObject(msg.result) && msg.result.isError === true;
+  /** A message as it came (received), or as forwarded with `id` and `token` in place of its own. */
+  #frame(t: number, dir: Direction, bytes: number, frame: MessageFrame, id?: RequestId, token?: ProgressToken): FrameRecord {
+    const msg = frame.msg;
+    const r: FrameRecord = { t, s: this.#s, dir, kind: frame.kind, bytes };
+    if (frame.kind !== 'response') r.method = frame.method;
+    if (frame.kind !== 'notification') {
+      r.id = id ?? frame.id;
+      if (id !== undefined) r.origId = frame.id;
     }
-    if (this.#payloads) {
-      if ('params' in msg) r.params = msg.params;
-      if ('result' in msg) r.result = msg.result;
-      if ('error' in msg) r.error = msg.error;
+    if (frame.kind === 'response') {
+      // A long answer's result is parsed only when something looks inside it (core/frame.ts):
+      // without payloads the trace does not, so isError is left out for such answers.
+      const result = frame.partial ? (this.#payloads ? this.#parseResult(frame) : undefined) : msg.result;
+      this.#response(r, msg, result, frame.partial === true && !this.#payloads);
+      return r;
+    }
+    const params = paramsOf(msg);
+    this.#params(r, frame.method, params, token);
+    if (this.#payloads && 'params' in msg) {
+      r.params = this.#redact(token !== undefined && params ? { ...params, _meta: { ...(isObject(params._meta) ? params._meta : {}), progressToken: token } } : msg.params);
     }
     return r;
   }
 
-  #progressFields(r: FrameRecord, params: JsonObject): void {
-    const token = params.progressToken;
-    if (isId(token)) r.token = token;
-    const progress = num(params.progress);
-    if (progress !== undefined) r.progress = progress;
-    const total = num(params.total);
-    if (total !== undefined) r.total = total;
-    if (this.#payloads && typeof params.message === 'string') r.message = params.message;
+  /** A message of mcp-leash's own making. */
+  #own(t: number, dir: Direction, bytes: number, msg: JsonObject): FrameRecord {
+    const kind = kindOf(msg);
+    const r: FrameRecord = { t, s: this.#s, dir, kind, bytes, own: true };
+    if (kind === 'response') {
+      if (isId(msg.id) || msg.id === null) r.id = msg.id;
+      this.#response(r, msg, msg.result, false);
+      return r;
+    }
+    r.method = msg.method as string;
+    if (kind === 'request' && isId(msg.id)) r.id = msg.id;
+    this.#params(r, r.method, paramsOf(msg), undefined);
+    if (this.#payloads && 'params' in msg) r.params = this.#redact(msg.params);
+    return r;
   }
 
-  #remember(msg: JsonObject, bytes: number): void {
-    const entry = { bytes, id: msg.id };
-    this.#sizes.set(msg, entry);
-    const part = msg.result ?? msg.params ?? msg.error;
-    if (typeof part === 'object' && part !== null) this.#sizes.set(part, entry);
+  #response(r: FrameRecord, msg: JsonObject, result: unknown, unknownResult: boolean): void {
+    const error = msg.error;
+    if (error !== undefined) r.errorCode = isObject(error) && typeof error.code === 'number' ? error.code : NaN;
+    else if (!unknownResult) r.isError = isObject(result) && result.isError === true;
+    if (this.#payloads) {
+      if (result !== undefined) r.result = this.#redact(result);
+      if (error !== undefined) r.error = this.#redact(error);
+    }
   }
 
-  /**
-   * The size of a message mcp-leash sends. Forwarded messages are shallow copies of received
-   * ones with another id, so their size is the received size adjusted for the id, without
-   * serialising them a second time; anything else (mcp-leash's own, small) is serialised.
-   */
-  #sizeOf(msg: JsonObject, origId: RequestId | undefined): number {
-    const same = this.#sizes.get(msg);
-    if (same) return same.bytes;
-    const part = msg.result ?? msg.params ?? msg.error;
-    const seen = typeof part === 'object' && part !== null ? this.#sizes.get(part) : undefined;
-    if (seen && (origId === undefined || seen.id === origId)) return seen.bytes + idLength(msg.id) - idLength(seen.id);
-    return Buffer.byteLength(JSON.stringify(msg));
+  /** What a request or notification's params say that a person reading the trace needs. */
+  #params(r: FrameRecord, method: string, params: JsonObject | undefined, token: ProgressToken | undefined): void {
+    if (!params) return;
+    if (r.kind === 'request') {
+      if (method === 'tools/call' && typeof params.name === 'string') r.tool = params.name;
+      const tok = token ?? progressTokenOf(params);
+      if (tok !== undefined) r.token = tok;
+      return;
+    }
+    if (method === 'notifications/progress') {
+      const tok = token ?? params.progressToken;
+      if (isId(tok)) r.token = tok;
+      const progress = num(params.progress);
+      if (progress !== undefined) r.progress = progress;
+      const total = num(params.total);
+      if (total !== undefined) r.total = total;
+      // Words are payload, even in a message mcp-leash sends: a progress it held back and a
+      // cancel it rewrote carry the server's or the client's.
+      if (this.#payloads && typeof params.message === 'string') r.message = redactText(params.message);
+    } else if (method === 'notifications/cancelled') {
+      if (isId(params.requestId)) r.requestId = params.requestId;
+      if (this.#payloads && typeof params.reason === 'string') r.reason = redactText(params.reason);
+    }
+  }
+
+  #parseResult(frame: MessageFrame): unknown {
+    try {
+      return frame.raw?.parse().result;
+    } catch {
+      return undefined;
+    }
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────
 
-  #now(): number {
-    return round(this.#clock() - this.#t0);
+  #t(at: number): number {
+    return round(at - this.#t0);
   }
 
   #write(r: TraceRecord): void {
@@ -442,16 +388,18 @@ export class TraceWriter implements Tap {
 
   #flush(): void {
     this.#scheduled = false;
-    this.#sizes.clear();
     if (this.#closed || this.#lines.length === 0) return;
-    if (this.#dropped > 0 && this.#stream.writableLength <= this.#maxPending / 2) {
-      const note: EventRecord = { t: this.#now(), dir: 'leash', kind: 'event', event: 'dropped', lines: this.#dropped };
-      this.#lines.push(JSON.stringify(note));
-      this.#dropped = 0;
-    }
+    if (this.#stream.writableLength <= this.#maxPending / 2) this.#noteDropped();
     const text = this.#lines.join('\n') + '\n';
     this.#lines.length = 0;
     this.#stream.write(text);
+  }
+
+  #noteDropped(): void {
+    if (this.#dropped === 0) return;
+    const note: EventRecord = { t: this.#t(this.#clock()), s: this.#s, kind: 'event', event: 'dropped', lines: this.#dropped };
+    this.#lines.push(JSON.stringify(note));
+    this.#dropped = 0;
   }
 
   /** process.exit() without close(): what has not reached the stream yet goes out synchronously. */

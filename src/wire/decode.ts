@@ -1,8 +1,8 @@
 // One line of bytes to one core Frame. JSON.parse is the only full parse; classification is a peek.
 
+import type { Frame } from '../core/frame.js';
 import { isObject, peek } from '../core/message.js';
-import type { Frame } from '../core/session.js';
-import { keepText } from './splice.js';
+import { TextLine } from './splice.js';
 
 const PREVIEW = 200;
 
@@ -13,9 +13,11 @@ function isBlank(text: string): boolean {
 /**
  * Decodes bytes [start, end) of `bytes` (all of it by default). Returns undefined for blank
  * lines, which are tolerated and ignored. `fromChild` repairs a missing "jsonrpc" member (some
- * hand-written servers omit it) rather than drop the message.
+ * hand-written servers omit it) rather than drop the message; the text is then no longer
+ * re-sent as it came (splice.ts). A message frame's `raw` is the line's TextLine.
  */
 export function decodeLine(bytes: Buffer, fromChild = false, start = 0, end = bytes.length): Frame | undefined {
+  const size = end - start;
   if (end > start && bytes[end - 1] === 13) end--; // \r\n
   const text = bytes.toString('utf8', start, end);
   if (isBlank(text)) return undefined;
@@ -23,14 +25,15 @@ export function decodeLine(bytes: Buffer, fromChild = false, start = 0, end = by
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { kind: 'unparsable', problem: 'json', detail: e instanceof Error ? e.message : String(e), preview: head(text) };
+    return { kind: 'unparsable', problem: 'json', detail: e instanceof Error ? e.message : String(e), preview: head(text), bytes: size };
   }
-  if (Array.isArray(value)) return { kind: 'unparsable', problem: 'batch', detail: `a JSON array of ${value.length} items` };
-  // A message repaired by peek() no longer matches its text; every other one may be re-sent
-  // from it (splice.ts).
-  const asSent = isObject(value) && value.jsonrpc === '2.0';
-  const frame = peek(value, fromChild);
-  if (asSent && frame.kind !== 'invalid') keepText(frame.msg, text);
+  if (Array.isArray(value)) return { kind: 'unparsable', problem: 'batch', detail: `a JSON array of ${value.length} items`, bytes: size };
+  if (!isObject(value)) return peek(value, fromChild);
+  // Whether the text says what the core gets: peek() may add "jsonrpc" (a repair).
+  const raw = new TextLine(text, size, value, value.jsonrpc !== '2.0');
+  const frame = peek(value, fromChild, raw);
+  // Invalid messages are rare: their raw is added afterwards (the core reads raw.bytes of any frame).
+  if (frame.kind === 'invalid') (frame as Extract<Frame, { kind: 'invalid' }>).raw = raw;
   return frame;
 }
 
@@ -43,10 +46,6 @@ export function oversizeFrame(bytes: number, maxBytes: number): Frame {
     kind: 'unparsable',
     problem: 'oversize',
     detail: `message of ${bytes} bytes exceeds maxMessageBytes (${maxBytes}); it was discarded`,
+    bytes,
   };
-}
-
-/** One message, one line. JSON.stringify escapes newlines and lone surrogates, so this is safe. */
-export function encode(msg: unknown): string {
-  return JSON.stringify(msg) + '\n';
 }

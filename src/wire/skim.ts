@@ -16,6 +16,8 @@
 //
 // Pieces are fed in order as they arrive (feed), and end() says what was seen. It never throws
 // on bad input: the first problem is kept and everything after it is ignored.
+// (About 380 lines: one resumable state machine over pieces; it cannot be split without
+// passing its state between files on the hot path.)
 
 import { isUtf8 } from 'node:buffer';
 import { stringScanner, type StringScanner } from './string-scan.js';

@@ -1,70 +1,81 @@
-// Re-encoding a short message whose only change is its id, by editing the text it came in.
+// A short line's record of its bytes (a RawLine, core/frame.ts), and re-sending it: as it came,
+// or with only its top-level id changed, by editing the text it came in.
 //
 // Most of what mcp-leash sends to the client is an answer it received, with the client's id put
 // back. JSON.stringify of the whole answer is then the largest cost of sending it. So decodeLine()
-// keeps each message's text (TEXT, an enumerable symbol property: the core's `{ ...msg, id }`
-// copies keep it, JSON.stringify and Object.keys ignore it), and spliceText() checks that an
-// output is that message with at most its top-level id changed, and writes the new id into the
-// old text. Any other output, or a text where the id is not where JSON-RPC libraries put it,
-// returns undefined and the caller stringifies as before. (Requests whose progress token is
+// keeps each message's text in a TextLine, the frame's `raw`; when the core forwards the frame
+// (a 'forward' output: the same message but for the id it names) the codec writes the new id into
+// the old text. A text where the id is not where JSON-RPC libraries put it, or that may not be
+// re-sent at all, gives undefined and the caller stringifies. (Requests whose progress token is
 // rewritten are left to JSON.stringify: editing two places measured slower than re-serialising.)
 //
-// A text is re-used only if its top-level keys are unique. JSON.parse keeps the last of duplicate
-// keys, other parsers the first (or refuse the text): re-sending `{"id":0,...,"id":"x"}` with one
-// id rewritten, or `{"method":"a",...,"method":"b"}` as it came, would let the peer read another
-// message than the one mcp-leash read. The check counts the text's top-level members (one pass
-// over the structure, strings skipped with indexOf; cheaper than JSON.stringify) and compares
-// them with the parsed object's keys. Duplicates inside nested objects are not looked for.
-//
-// This relies on the core never mutating a message it received (it copies with spread).
+// A text is re-sent only as JSON.parse read it:
+//   - not when decoding repaired the message (a child's missing "jsonrpc", decode.ts): the text
+//     no longer says what the core was given;
+//   - only if its top-level keys are unique. JSON.parse keeps the last of duplicate keys, other
+//     parsers the first (or refuse the text): re-sending `{"id":0,...,"id":"x"}` with one id
+//     rewritten, or `{"method":"a",...,"method":"b"}` as it came, would let the peer read another
+//     message than the one mcp-leash read. The check counts the text's top-level members (one
+//     pass over the structure, strings skipped with indexOf; cheaper than JSON.stringify) and
+//     compares them with the parsed object's keys. Duplicates inside nested objects are not
+//     looked for.
+// What is re-sent comes from the text and the id the output names, never from the parsed object:
+// the core may copy, freeze or change that as it likes.
 
-import type { JsonObject } from '../core/message.js';
+import type { RawLine } from '../core/frame.js';
+import type { JsonObject, RequestId } from '../core/message.js';
 
-export const TEXT = Symbol('mcp-leash.text');
+/** The text of one short line, as a frame's `raw`. */
+export class TextLine implements RawLine {
+  readonly bytes: number;
+  readonly #text: string;
+  /** The parsed object's number of keys (its top-level keys are unique if the text has as many members). */
+  readonly #keys: number;
+  /** The top-level id as parsed, when it is a string or a number. */
+  readonly #id: RequestId | undefined;
+  /** Decoding added "jsonrpc": the text cannot be re-sent, and parse() repairs it again. */
+  readonly #repaired: boolean;
+  #unique: boolean | undefined;
 
-interface Kept {
-  msg: JsonObject;
-  text: string;
-  /** The text's top-level keys are all different (worked out when first needed). */
-  unique?: boolean;
-}
-
-/** Remembers the text a decoded message came in. */
-export function keepText(msg: JsonObject, text: string): void {
-  (msg as Record<symbol, Kept>)[TEXT] = { msg, text };
-}
-
-/** The output's line (with '\n') made from the text it was decoded from, or undefined. */
-export function spliceText(out: JsonObject): string | undefined {
-  const kept = (out as Record<symbol, Kept | undefined>)[TEXT];
-  if (kept === undefined) return undefined;
-  const orig = kept.msg;
-  const text = kept.text;
-  if (out === orig) return uniqueKeys(kept) ? `${text}\n` : undefined;
-  let n = 0;
-  for (const k in out) {
-    n++;
-    if (out[k] !== orig[k] && k !== 'id') return undefined;
-  }
-  let m = 0;
-  for (const _ in orig) m++;
-  const id = out.id;
-  const was = orig.id;
-  if (m !== n || !isPlainId(id) || !isPlainId(was)) return undefined;
-  const end = topLevelIdEnd(text, was);
-  if (end === undefined || !uniqueKeys(kept)) return undefined;
-  const start = end - idLength(text, end);
-  return `${text.slice(0, start)}${JSON.stringify(id)}${text.slice(end)}\n`;
-}
-
-/** The kept text has as many top-level members as the parsed message has keys: none twice. */
-function uniqueKeys(kept: Kept): boolean {
-  if (kept.unique === undefined) {
+  /** `text`: the line (without \r\n) that JSON.parse read as `parsed` (before any repair). */
+  constructor(text: string, bytes: number, parsed: JsonObject, repaired: boolean) {
+    this.bytes = bytes;
+    this.#text = text;
     let keys = 0;
-    for (const _ in kept.msg) keys++;
-    kept.unique = memberCount(kept.text) === keys;
+    for (const _ in parsed) keys++;
+    this.#keys = keys;
+    const id = parsed.id;
+    this.#id = typeof id === 'string' || typeof id === 'number' ? id : undefined;
+    this.#repaired = repaired;
   }
-  return kept.unique;
+
+  parse(): JsonObject {
+    const v = JSON.parse(this.#text) as JsonObject;
+    if (this.#repaired) v.jsonrpc = '2.0';
+    return v;
+  }
+
+  /** The line (with '\n') as it came, or undefined when it may not be re-sent. */
+  asSent(): string | undefined {
+    return this.#resendable() ? `${this.#text}\n` : undefined;
+  }
+
+  /** The line (with '\n') with its top-level id replaced by `id`, or undefined (stringify instead). */
+  withId(id: RequestId): string | undefined {
+    const was = this.#id;
+    if (was === undefined || !this.#resendable()) return undefined;
+    const text = this.#text;
+    const end = topLevelIdEnd(text, was);
+    if (end === undefined) return undefined;
+    const start = end - idLength(text, end);
+    return `${text.slice(0, start)}${JSON.stringify(id)}${text.slice(end)}\n`;
+  }
+
+  #resendable(): boolean {
+    if (this.#repaired) return false;
+    this.#unique ??= memberCount(this.#text) === this.#keys;
+    return this.#unique;
+  }
 }
 
 /**
@@ -100,10 +111,6 @@ function stringEnd(text: string, open: number): number {
     if ((q - k) % 2 === 1) return q; // an even number of backslashes before it: not escaped
   }
   return text.length;
-}
-
-function isPlainId(v: unknown): v is string | number {
-  return typeof v === 'number' || typeof v === 'string';
 }
 
 const PREFIX = '{"jsonrpc":"2.0","id":';

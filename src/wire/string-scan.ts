@@ -16,10 +16,12 @@
 // quote, backslash or control character is skipped after a few compares; any other is classified
 // whole and the escape rules are applied to bit masks (runs of backslashes paired off by one
 // subtraction, as simdjson does), so text with an escape every 20 bytes costs about twice what
-// plain text does (~0.2 ms per MB, copy into its memory included) instead of a call and a branch
-// missed per escape. Its module (~1.5 KB) is assembled here from the listing below when the
-// first long line comes. The JavaScript one serves wherever WebAssembly or its SIMD is not
-// available (node --jitless, for one).
+// plain text does (copy into its memory included) instead of a call and a branch missed per
+// escape. Its module (~1.5 KB) is assembled here from the listing below when the first long line
+// comes. The JavaScript one serves wherever WebAssembly or its SIMD is not available (node
+// --jitless, for one). Why both are kept, with figures: bench/README.md, "The string scanner".
+// (About 430 lines: two scanners held to the same results, one of them a WebAssembly listing;
+// bench/README.md has the figures that keep it.)
 
 /**
  * Scans `piece` from index `from`, inside a string, from escape `state` (see above). Returns the

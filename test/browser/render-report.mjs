@@ -83,14 +83,19 @@ async function session() {
   calls.push(tool('nonexistent_tool', {}));
   for (let i = 0; i < 4; i++) calls.push(tool('sleep', { ms: 50 + i * 120 }));
   await Promise.all(calls);
-  await sleep(1000); // the cancelled call's late answer arrives and is dropped
+  // The cancelled call's late answer arrives and is dropped: wait for its line in the trace.
+  for (const until = Date.now() + 15_000; !/"event":"late-answer"/.test(readFileSync(trace, 'utf8')); ) {
+    if (Date.now() > until) throw new Error('no late-answer line in the trace after 15s');
+    await sleep(20);
+  }
   proc.stdin.end();
   await new Promise((r) => proc.on('close', r));
 }
 
 await session();
 const records = readFileSync(trace, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
-const callCount = new Set(records.filter((r) => r.dir === 'client->leash' && r.kind === 'request').map((r) => r.call)).size;
+// Calls are the core's: one call-opened line each (trace format 2), keyed by session and call.
+const callCount = new Set(records.filter((r) => r.kind === 'event' && r.event === 'call-opened' && r.from === 'client').map((r) => `${r.s}/${r.call}`)).size;
 check(callCount === 17, `the session traced 17 requests (got ${callCount})`);
 
 // ── 2. the report ──────────────────────────────────────────────────────────────────────────

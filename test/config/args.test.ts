@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, type ParsedArgs } from '../../src/config/parse-args.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
 import { FLAGS_BASE_CONFIG } from './sample-configs.js';
+import { tmpDir } from '../helpers/procs.js';
 
-const cwd = mkdtempSync(join(tmpdir(), 'leash-args-'));
+const cwd = tmpDir('leash-args-');
 writeFileSync(
   join(cwd, 'leash.json'),
   JSON.stringify(FLAGS_BASE_CONFIG),
@@ -96,7 +96,7 @@ describe('options', () => {
   });
 
   it('accept a value containing "=" after "--opt="', () => {
-    expect(run('--tool-timeout=a=b=1s', 'x').policy.rules).toEqual([{ tool: 'a=b', totalTimeoutMs: 1_000 }]);
+    expect(run('--tool-timeout=a=b=1s', 'x').policy.rules).toEqual([{ tool: 'a=b', totalTimeoutMs: 1_000, flag: '--tool-timeout' }]);
   });
 
   it('set every documented value', () => {
@@ -121,8 +121,8 @@ describe('options', () => {
     const r = run('--config', 'leash.json', '--tool-timeout', 'index_repo=30m', '--tool-timeout', 'search_*=5s', 'x');
     expect(r.policy.rules).toEqual([
       { tool: 'search_*', totalTimeoutMs: 20_000 },
-      { tool: 'index_repo', totalTimeoutMs: 1_800_000 },
-      { tool: 'search_*', totalTimeoutMs: 5_000 },
+      { tool: 'index_repo', totalTimeoutMs: 1_800_000, flag: '--tool-timeout' },
+      { tool: 'search_*', totalTimeoutMs: 5_000, flag: '--tool-timeout' },
     ]);
   });
 
@@ -142,7 +142,7 @@ describe('options', () => {
 describe('precedence: flags over the file over the defaults', () => {
   it('takes the file over the defaults', () => {
     const r = run('--config', 'leash.json', 'x');
-    expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 60_000, onTimeout: 'result', heartbeatMs: 5_000, detachAfterMs: 50_000 });
+    expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 60_000, onTimeout: 'result', heartbeatMs: 5_000, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0 });
     expect(r.policy.maxConcurrency).toBe(4);
     expect(r.policy.startupTimeoutMs).toBe(DEFAULT_POLICY.startupTimeoutMs);
     expect(r.logLevel).toBe('warn');
@@ -153,12 +153,12 @@ describe('precedence: flags over the file over the defaults', () => {
 
   it('takes the flags over the file, whatever their order', () => {
     for (const argv of [
-      ['--config', 'leash.json', '--timeout', '5s', '--heartbeat', '1s', '--detach-after', '20s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl'],
-      ['--timeout', '5s', '--heartbeat', '1s', '--detach-after', '20s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl', '--config', 'leash.json'],
+      ['--config', 'leash.json', '--timeout', '5s', '--heartbeat', '1s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl'],
+      ['--timeout', '5s', '--heartbeat', '1s', '--max-concurrency', 'off', '--log-level', 'error', '--log-file', 'flag.log', '--trace', 'flag.jsonl', '--config', 'leash.json'],
     ]) {
       const r = run(...argv, 'x');
       // Only what the flags name changes: the file's idle timeout and rules stay.
-      expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 5_000, onTimeout: 'result', heartbeatMs: 1_000, detachAfterMs: 20_000 });
+      expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 5_000, onTimeout: 'result', heartbeatMs: 1_000, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0 });
       expect(r.policy.rules).toEqual([{ tool: 'search_*', totalTimeoutMs: 20_000 }]);
       expect(r.policy.maxConcurrency).toBe(Infinity);
       expect(r.logLevel).toBe('error');
@@ -182,6 +182,10 @@ describe('usage errors name the option and what was expected', () => {
     [['--log-level', 'loud', 'x'], 'mcp-leash: --log-level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"'],
     [['--tool-timeout', 'search', 'x'], 'mcp-leash: --tool-timeout: expected NAME=DUR like "search_*=20s", got "search"'],
     [['--tool-timeout', 'search=fast', 'x'], 'mcp-leash: --tool-timeout search: expected a duration like "30s", got "fast"'],
+    // A bare number names no unit, as in the config file (issue 21).
+    [['--timeout', '30', 'x'], 'mcp-leash: --timeout: expected a duration with a unit, like "30s" (or "30ms" if 30 milliseconds were meant), got "30"'],
+    [['--heartbeat=1500', 'x'], 'mcp-leash: --heartbeat: expected a duration with a unit, like "1500s" (or "1s500ms" if 1500 milliseconds were meant), got "1500"'],
+    [['--tool-timeout', 'search=20', 'x'], 'mcp-leash: --tool-timeout search: expected a duration with a unit, like "20s" (or "20ms" if 20 milliseconds were meant), got "20"'],
     [['--tool-timeout', 'search_[ab]=1s', 'x'], 'mcp-leash: --tool-timeout: expected a name or a glob using only * and ?, got "search_[ab]" ("[" is not supported)'],
     [['--tool-timeout', '=1s', 'x'], 'mcp-leash: --tool-timeout: expected a non-empty name or glob, got "=1s"'],
     [['--log-file=', 'x'], 'mcp-leash: --log-file: expected a file path, got ""'],
@@ -206,5 +210,34 @@ describe('usage errors name the option and what was expected', () => {
 
   it('checks the config file even when only printing it', () => {
     expect(usageError('--config', 'bad.json', '--print-config')).toBe('bad.json: defaults.totalTimeout: expected a duration like "30s", got "soon"');
+  });
+});
+
+describe('the folders of the log file and the trace (issue 21)', () => {
+  const missing = join(cwd, 'no-such-folder');
+  const notAFolder = join(cwd, 'leash.json');
+
+  it.each([
+    [['--log-file', 'no-such-folder/leash.log', 'x'], `mcp-leash: --log-file no-such-folder/leash.log: cannot open for writing: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--trace', `${missing}/t.jsonl`, 'x'], `mcp-leash: --trace ${missing}/t.jsonl: cannot open for writing: folder ${missing} does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--log-file', `${missing}/deeper/leash.log`, 'x'], `mcp-leash: --log-file ${missing}/deeper/leash.log: cannot open for writing: folder ${missing}/deeper does not exist; create it first (mcp-leash creates the file, not its folder)`],
+    [['--trace', `${notAFolder}/t.jsonl`, 'x'], `mcp-leash: --trace ${notAFolder}/t.jsonl: cannot open for writing: ${notAFolder} is not a folder; give a path inside an existing folder`],
+  ])('must exist for a run: %j', (argv, expected) => {
+    expect(usageError(...argv)).toBe(expected);
+  });
+
+  it('are the config file\'s concern when the file names them, and it is named', () => {
+    writeFileSync(join(cwd, 'far-log.json'), JSON.stringify({ logFile: 'far/leash.log' }));
+    writeFileSync(join(cwd, 'far-trace.json'), JSON.stringify({ trace: 'far/t.jsonl' }));
+    const far = join(cwd, 'far');
+    expect(usageError('--config', 'far-log.json', 'x')).toBe(`far-log.json: logFile: cannot open for writing: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
+    expect(usageError('--config', 'far-trace.json', 'x')).toBe(`far-trace.json: trace: cannot open for writing: folder ${far} does not exist; create it first (mcp-leash creates the file, not its folder)`);
+    // A flag replaces the file's path, and only the flag's folder matters then.
+    expect(run('--config', 'far-log.json', '--log-file', 'here.log', 'x').logFile).toBe(join(cwd, 'here.log'));
+  });
+
+  it('need not exist to print the config or explain a tool, which write neither file', () => {
+    expect(run('--log-file', 'no-such-folder/leash.log', '--print-config').logFile).toBe(join(missing, 'leash.log'));
+    expect(run('--trace', 'no-such-folder/t.jsonl', '--explain-tool', 'a').trace).toBe(join(missing, 't.jsonl'));
   });
 });

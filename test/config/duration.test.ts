@@ -12,13 +12,12 @@ describe('parseDuration', () => {
     ['1s500ms', 1_500],
     ['1.5s', 1_500],
     ['0.5h', 1_800_000],
-    ['1500', 1_500],
-    [1500, 1_500],
+    ['1500ms', 1_500],
     ['0', 0],
     [0, 0],
     ['0s', 0],
     ['off', 0],
-    [MAX_DURATION_MS, MAX_DURATION_MS],
+    [`${MAX_DURATION_MS}ms`, MAX_DURATION_MS],
   ] as const)('%j is %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
@@ -39,7 +38,13 @@ describe('parseDuration', () => {
     [1.5, 'expected a duration like "30s", got 1.5'],
     [Number.NaN, 'expected a duration like "30s", got NaN'],
     ['1000h', 'expected a duration of at most 596h (about 24 days), got "1000h"'],
-    [MAX_DURATION_MS + 1, 'expected a duration of at most 596h (about 24 days), got 2147483648'],
+    ['597h', 'expected a duration of at most 596h (about 24 days), got "597h"'],
+    // A bare number names no unit (issue 21): the message offers both readings.
+    [30, 'expected a duration with a unit, like "30s" (or "30ms" if 30 milliseconds were meant), got 30'],
+    ['30', 'expected a duration with a unit, like "30s" (or "30ms" if 30 milliseconds were meant), got "30"'],
+    [1500, 'expected a duration with a unit, like "1500s" (or "1s500ms" if 1500 milliseconds were meant), got 1500'],
+    [MAX_DURATION_MS, 'expected a duration with a unit, like "596h31m23s647ms", got 2147483647'],
+    [MAX_DURATION_MS + 1, 'expected a duration with a unit, like "30s", got 2147483648'],
   ] as const)('refuses %j', (text, message) => {
     expect(() => parseDuration(text)).toThrow(message);
   });
@@ -49,6 +54,8 @@ describe('parseDuration', () => {
     expect(DURATION_PATTERN.test('5ms')).toBe(true);
     expect(DURATION_PATTERN.test('')).toBe(false);
     expect(DURATION_PATTERN.test('fast')).toBe(false);
+    expect(DURATION_PATTERN.test('0')).toBe(true);
+    expect(DURATION_PATTERN.test('30')).toBe(false);
   });
 });
 

@@ -23,7 +23,7 @@ describe('--help', () => {
     expect(HELP_TEXT).toContain('Precedence: flags override the config file; the config file overrides the defaults.');
     expect(HELP_TEXT).toContain('--heartbeat DUR');
     expect(HELP_TEXT).toContain('[default: 10s]');
-    expect(HELP_TEXT).toContain('startupTimeout    time allowed for initialize [default: 1m]');
+    expect(HELP_TEXT).toContain('startupTimeout    time allowed for the first answer (initialize or server/discover) [default: 1m]');
     expect(HELP_TEXT.endsWith('\n')).toBe(true);
   });
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
+import { CONFIG_KEYS, RULE_KEYS } from '../../src/config/keys.js';
+import { DOUBT } from '../../src/config/kinds.js';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { DEFAULT_POLICY } from '../../src/policy/types.js';
 import { FULL_CONFIG } from './sample-configs.js';
@@ -37,14 +39,15 @@ describe('a valid config file', () => {
       json(FULL_CONFIG),
     );
     expect(policy).toEqual({
-      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, detachAfterMs: 50_000 },
+      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 2_000_000, onLargeResult: 'truncate', detachAfterMs: 0 },
       rules: [
-        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1, detachAfterMs: 240_000 },
+        { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1, maxResultBytes: 200_000, onLargeResult: 'error' },
         { tool: 'search_*', totalTimeoutMs: 20_000 },
         { method: 'resources/read', totalTimeoutMs: 30_000, onTimeout: 'error' },
-        { tool: 'x', method: 'tools/call', heartbeatMs: 2_500 },
+        { tool: 'x', heartbeatMs: 2_500 },
       ],
       startupTimeoutMs: 60_000,
+      serverEra: 'auto',
       progressIntervalMs: 100,
       maxConcurrency: 8,
       maxMessageBytes: 67108864,
@@ -52,7 +55,12 @@ describe('a valid config file', () => {
       healthCheck: { intervalMs: 30_000, misses: 3 },
       shutdown: { stdinGraceMs: 2_000, termGraceMs: 2_000 },
       tasks: 'off',
-      jobs: { awaitMaxMs: 40_000, ttlMs: 600_000, max: 100, maxBytes: 67108864 },
+      tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
+      prompts: { deny: ['internal_*'] },
+      resources: { deny: ['file:///secrets/*'] },
+      spill: { folder: expect.stringMatching(/leash-load-.*\/case-[^/]+\/spilled$/) as unknown as string, keep: true },
+      redactKeys: ['session_id', 'X-Internal-Auth'],
+      jobs: { awaitMaxMs: 0, ttlMs: 600_000, max: 100, maxBytes: 67108864 },
     });
     expect(settings.logLevel).toBe('debug');
     // Relative paths in the file are relative to the file, not to the working directory.
@@ -128,7 +136,8 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     // unknown keys, with the likely intended key
     [{ timout: '5s' }, 'unknown key "timout" at top level; timeouts go under "defaults" (e.g. "defaults": {"totalTimeout": "30s"}) or in a rule in "rules"'],
     [{ idleTimeout: '5s' }, 'unknown key "idleTimeout" at top level; timeouts go under "defaults" (e.g. "defaults": {"idleTimeout": "30s"}) or in a rule in "rules"'],
-    [{ tools: [] }, 'unknown key "tools" at top level; did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?'],
+    [{ tools: [] }, 'tools: expected an object, got an array'],
+    [{ tool: 'x' }, 'unknown key "tool" at top level; did you mean "rules" (e.g. "rules": [{"tool": "search_*", "totalTimeout": "20s"}])?'],
     [{ startuptimeout: '5s' }, 'unknown key "startuptimeout" at top level; did you mean "startupTimeout"?'],
     [{ rules: [{ tol: 'a' }] }, 'rules[0]: unknown key "tol"; did you mean "tool"?'],
     [{ rules: [{ tool: 'a' }, { tool: 'b', totalTimout: '1s' }] }, 'rules[1]: unknown key "totalTimout"; did you mean "totalTimeout"?'],
@@ -138,7 +147,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "jobs", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "jobs", "tools", "prompts", "resources", "spill", "redactKeys", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],
@@ -167,19 +176,48 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ defaults: { heartbeat: true } }, 'defaults.heartbeat: expected a duration like "30s", got true'],
     [{ startupTimeout: '30 s' }, 'startupTimeout: expected a duration like "30s", got "30 s"'],
     [{ shutdown: { termGrace: '1000h' } }, 'shutdown.termGrace: expected a duration of at most 596h (about 24 days), got "1000h"'],
-    [{ restart: { window: 1e12 } }, 'restart.window: expected a duration of at most 596h (about 24 days), got 1000000000000'],
+    [{ restart: { window: 1e12 } }, 'restart.window: expected a duration with a unit, like "30s", got 1000000000000'],
+    [{ restart: { window: '597h' } }, 'restart.window: expected a duration of at most 596h (about 24 days), got "597h"'],
+    // a bare number names no unit (issue 21), at every duration key
+    [{ defaults: { totalTimeout: 30 } }, 'defaults.totalTimeout: expected a duration with a unit, like "30s" (or "30ms" if 30 milliseconds were meant), got 30'],
+    [{ rules: [{ tool: 'a', idleTimeout: '30' }] }, 'rules[0].idleTimeout: expected a duration with a unit, like "30s" (or "30ms" if 30 milliseconds were meant), got "30"'],
+    [{ healthCheck: { interval: 5000 } }, 'healthCheck.interval: expected a duration with a unit, like "5000s" (or "5s" if 5000 milliseconds were meant), got 5000'],
     // globs and the shape of a rule
     [{ rules: [{ tool: 'search_[ab]' }] }, 'rules[0].tool: expected a name or a glob using only * and ?, got "search_[ab]" ("[" is not supported)'],
     [{ rules: [{ method: 'tools/{call,list}' }] }, 'rules[0].method: expected a name or a glob using only * and ?, got "tools/{call,list}" ("{" is not supported)'],
     [{ rules: [{ tool: '' }] }, 'rules[0].tool: expected a non-empty name or glob, got ""'],
     [{ rules: [{ totalTimeout: '5s' }] }, 'rules[0]: expected "tool" or "method" (a rule must say what it applies to)'],
-    [{ rules: [{ tool: 'a', method: 'resources/read' }] }, 'rules[0].method: expected "tools/call" on a rule with "tool", got "resources/read" (drop "tool" or "method")'],
+    // both "tool" and "method" (issue 21), whatever the method; the rule is named by its index in the file
+    [
+      { rules: [{ tool: 'a', method: 'resources/read' }] },
+      'rules[0]: expected "tool" or "method", not both, got "tool": "a" and "method": "resources/read"; keep "tool" for tools/call of that tool, or "method" for a whole method',
+    ],
+    [
+      { rules: [{ tool: 'a' }, { method: 'b' }, { tool: 'x', method: 'tools/call', totalTimeout: '1s' }] },
+      'rules[2]: expected "tool" or "method", not both, got "tool": "x" and "method": "tools/call"; keep "tool" for tools/call of that tool, or "method" for a whole method',
+    ],
     [
       { rules: [{ method: 'resources/read', maxConcurrency: 2 }] },
       'rules[0].maxConcurrency: per-rule maxConcurrency is only for tools: add "tool", or use the top-level "maxConcurrency"',
     ],
   ])('%j', (config, expected) => {
     expect(message(json(config))).toBe(`leash.json: ${expected}`);
+  });
+
+  it('refuses a bare number at every duration key, naming the key (issue 21)', () => {
+    const durations = CONFIG_KEYS.flatMap((row) =>
+      row.type === 'key' ? [[row.name, row] as const] : row.type === 'group' ? row.keys.map((k) => [`${row.name}.${k.name}`, k] as const) : [],
+    ).filter(([, row]) => row.kind.type === 'duration');
+    expect(durations.length).toBeGreaterThan(5);
+    for (const [path, row] of durations) {
+      const [group, key] = path.includes('.') ? path.split('.') : [undefined, path];
+      const config = group !== undefined ? { [group]: { [key!]: 30 } } : { [key!]: 30 };
+      expect(message(json(config)), path).toBe(`leash.json: ${path}: expected a duration with a unit, like "30s" (or "30ms" if 30 milliseconds were meant), got 30`);
+      expect(row.kind.read(30)).toBe(DOUBT);
+    }
+    for (const row of RULE_KEYS.filter((r) => r.kind.type === 'duration')) {
+      expect(message(json({ rules: [{ tool: 'a', [row.name]: 30 }] }))).toContain(`rules[0].${row.name}: expected a duration with a unit, like "30s"`);
+    }
   });
 
   it('reports a few mistakes at once, joined with "; "', () => {

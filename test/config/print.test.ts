@@ -10,9 +10,10 @@ const example = fileURLToPath(new URL('../../config.example.json', import.meta.u
 describe('policyToConfig (for --print-config)', () => {
   it('writes the defaults in the config file vocabulary', () => {
     expect(policyToConfig(DEFAULT_POLICY)).toEqual({
-      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', detachAfter: 'off' },
+      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: 'off', onLargeResult: 'truncate', detachAfter: 'off' },
       rules: [],
       startupTimeout: '1m',
+      serverEra: 'auto',
       progressInterval: '100ms',
       maxConcurrency: 'off',
       maxMessageBytes: 67108864,
@@ -21,6 +22,11 @@ describe('policyToConfig (for --print-config)', () => {
       shutdown: { stdinGrace: '2s', termGrace: '2s' },
       tasks: 'off',
       jobs: { awaitMax: 'off', ttl: '10m', max: 100, maxBytes: 67108864 },
+      tools: { allow: ['*'], deny: [] },
+      prompts: { deny: [] },
+      resources: { deny: [] },
+      spill: { folder: '', keep: false },
+      redactKeys: [],
     });
   });
 
@@ -29,7 +35,10 @@ describe('policyToConfig (for --print-config)', () => {
     if (parsed.kind !== 'run') throw new Error('expected a run');
     const printed = JSON.stringify(policyToConfig(parsed.policy, { logLevel: parsed.logLevel }));
     const again = parseConfigText(printed, 'printed.json', '/');
-    expect(again.policy).toEqual(parsed.policy);
+    // Printed, a flag's rule becomes a file rule: the same rule, no longer marked as the flag's.
+    const fromFile = { ...parsed.policy, rules: parsed.policy.rules.map(({ flag: _flag, ...rule }) => rule) };
+    expect(again.policy).toEqual(fromFile);
+    expect(parsed.policy.rules.at(-1)?.flag).toBe('--tool-timeout');
     expect(again.settings.logLevel).toBe('info');
   });
 });
@@ -41,11 +50,12 @@ describe('explainTool (for --explain-tool)', () => {
     expect(explainTool(policy, 'index_repo')).toBe(
       [
         'tool "index_repo":',
+        '  visible:      yes',
         '  totalTimeout: 30m',
         '  idleTimeout:  2m',
         '  onTimeout:    result',
         '  heartbeat:    10s',
-        '  detachAfter:  off',
+        '  maxResultBytes: 1MB, onLargeResult truncate',
         '  maxConcurrency: 1 for this rule, 4 overall',
         '  from: rules[0] (tool "index_repo"), defaults',
         '',
@@ -53,15 +63,26 @@ describe('explainTool (for --explain-tool)', () => {
     );
   });
 
-  it('issue 19: shows when a call becomes a job, how long an await blocks and how long a result is kept', () => {
-    const p = parseConfigText(JSON.stringify({ defaults: { detachAfter: '50s' }, rules: [{ tool: 'index_repo', detachAfter: '4m' }], jobs: { ttl: '5m' } }), 'j.json', '/').policy;
-    expect(explainTool(p, 'index_repo')).toContain('  detachAfter:  4m; then a job, each leash_await waits up to 4m, a result is kept 5m\n');
-    expect(explainTool(p, 'index_repo')).toContain('  from: rules[0] (tool "index_repo"), defaults\n');
-    expect(explainTool(p, 'echo')).toContain('  detachAfter:  50s; then a job');
+  it('names a rule by its index in the file, and a flag\'s rule by its flag (issue 21)', () => {
+    const parsed = parseArgs(['--config', example, '--tool-timeout', 'search_*=1m30s', '--tool-timeout', 'get_*=5s', '--explain-tool', 'x']);
+    if (parsed.kind !== 'run') throw new Error('expected a run');
+    // config.example.json has six rules; the flags' rules come after them in the policy.
+    expect(parsed.policy.rules).toHaveLength(8);
+    expect(explainTool(parsed.policy, 'search_docs')).toContain('  from: --tool-timeout (tool "search_*"), defaults\n');
+    expect(explainTool(parsed.policy, 'get_item')).toContain('  from: --tool-timeout (tool "get_*"), rules[3] (tool "get_*"), defaults\n');
+    expect(explainTool(parsed.policy, 'index_repo')).toContain('  from: rules[0] (tool "index_repo"), defaults\n');
+    expect(explainTool(parsed.policy, 'run_tests')).toContain('  from: rules[1] (tool "run_tests"), defaults\n');
   });
 
   it('falls back on the defaults for a tool no rule names', () => {
     expect(explainTool(policy, 'echo')).toContain('  totalTimeout: 2m\n');
     expect(explainTool(policy, 'echo')).toContain('  from: defaults\n');
+  });
+
+  it('says whether a tool is hidden, and by which entry (tools.allow / tools.deny, deny wins)', () => {
+    const hiding = { ...policy, tools: { allow: ['read_*'], deny: ['read_secret*'] } };
+    expect(explainTool(hiding, 'read_file')).toContain('  visible:      yes\n');
+    expect(explainTool(hiding, 'read_secrets')).toContain('  visible:      no, hidden by tools.deny["read_secret*"]');
+    expect(explainTool(hiding, 'shell')).toContain('  visible:      no, hidden by tools.allow (no entry matches it)');
   });
 });

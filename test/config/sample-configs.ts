@@ -4,12 +4,12 @@
 /** Every key of the file, each set. */
 export const FULL_CONFIG = {
   $schema: './schema/leash.schema.json',
-  defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', detachAfter: '50s' },
+  defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: '2MB', onLargeResult: 'truncate' },
   rules: [
-    { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1, detachAfter: '4m' },
+    { tool: 'index_repo', idleTimeout: '2m', totalTimeout: '30m', maxConcurrency: 1, maxResultBytes: '200kB', onLargeResult: 'error' },
     { tool: 'search_*', totalTimeout: '20s' },
     { method: 'resources/read', totalTimeout: '30s', onTimeout: 'error' },
-    { tool: 'x', method: 'tools/call', heartbeat: 2500 },
+    { tool: 'x', heartbeat: '2500ms' },
   ],
   startupTimeout: '60s',
   progressInterval: '100ms',
@@ -19,7 +19,11 @@ export const FULL_CONFIG = {
   healthCheck: { interval: '30s', misses: 3 },
   shutdown: { stdinGrace: '2s', termGrace: '2s' },
   tasks: 'off',
-  jobs: { awaitMax: '40s', ttl: '10m', max: 100, maxBytes: 67108864 },
+  tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
+  prompts: { deny: ['internal_*'] },
+  resources: { deny: ['file:///secrets/*'] },
+  spill: { folder: 'spilled', keep: true },
+  redactKeys: ['session_id', 'X-Internal-Auth'],
   logLevel: 'debug',
   logFile: 'logs/leash.log',
   trace: '/var/tmp/trace.jsonl',
@@ -27,7 +31,7 @@ export const FULL_CONFIG = {
 
 /** The file args.test.ts layers flags on. */
 export const FLAGS_BASE_CONFIG = {
-  defaults: { totalTimeout: '1m', heartbeat: '5s', idleTimeout: '20s', detachAfter: '50s' },
+  defaults: { totalTimeout: '1m', heartbeat: '5s', idleTimeout: '20s' },
   rules: [{ tool: 'search_*', totalTimeout: '20s' }],
   maxConcurrency: 4,
   logLevel: 'warn',

@@ -25,7 +25,7 @@ describe('schema/leash.schema.json', () => {
   it.each([
     {},
     { defaults: { totalTimeout: '1h30m', idleTimeout: 0, heartbeat: 'off' } },
-    { rules: [{ tool: 'search_*', totalTimeout: 20000 }, { method: 'resources/read', onTimeout: 'error' }] },
+    { rules: [{ tool: 'search_*', totalTimeout: '20s' }, { method: 'resources/read', onTimeout: 'error' }] },
     { maxConcurrency: 'off', restart: { policy: 'on-failure' }, logLevel: 'silent' },
   ])('accepts what mcp-leash accepts: %j', (config) => {
     expect(() => parseConfigText(JSON.stringify(config), 'x.json', '/')).not.toThrow();
@@ -37,6 +37,8 @@ describe('schema/leash.schema.json', () => {
     { defaults: { totalTimeout: 'fast' } },
     { defaults: { totalTimeout: '30 s' } },
     { defaults: { totalTimeout: -1 } },
+    { defaults: { totalTimeout: 30 } },
+    { defaults: { totalTimeout: '30' } },
     { rules: [{ tool: 'a', tol: 'b' }] },
     { rules: [{ tool: 'search_[ab]' }] },
     { rules: [{ tool: '' }] },

@@ -5,7 +5,7 @@
 import type { CoreEvent } from '../../src/core/events.js';
 import { peek, withIdAndToken, type JsonObject, type RequestId } from '../../src/core/message.js';
 import type { Output } from '../../src/core/outputs.js';
-import { Session, type ChildExit, type Frame } from '../../src/core/session.js';
+import { Session, type ChildExit, type Frame, type SessionOptions } from '../../src/core/session.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/policy/types.js';
 
 /**
@@ -75,9 +75,9 @@ export class Link {
   /** Safety net for a core that keeps a deadline in the past (would spin a real shell). */
   static readonly MAX_TIMEOUTS_PER_INSTANT = 100;
 
-  constructor(p: Policy = policy(), start = 0) {
+  constructor(p: Policy = policy(), start = 0, opts: SessionOptions = {}) {
     // strict: a bug in the core (an illegal transition) fails the test that found it.
-    this.session = new Session(p, { strict: true, events: true });
+    this.session = new Session(p, { strict: true, events: true, ...opts });
     this.t = start;
   }
 

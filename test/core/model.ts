@@ -14,7 +14,8 @@
 //       progress or the dispatch), never later and never earlier;
 //   §6  per client token: progress strictly increasing, never above the total in the same
 //       notification, never after the response / cancel / timeout; a forwarded child value is the
-//       newest one; heartbeats keep the gap under heartbeatMs; the throttle keeps forwards apart;
+//       newest one; heartbeats keep the gap under heartbeatMs; the throttle (a token bucket of
+//       PROGRESS_BURST refilled once per progressIntervalMs) lets no more child updates through;
 //   §7  never more than maxConcurrency (or the per-tool limit) at the child; FIFO; no idle slot
 //       while a request that fits is queued;
 //   §8  a child exit fails everything in flight, then stops;
@@ -32,6 +33,7 @@ import { expect } from 'vitest';
 import type { JsonObject, ProgressToken, RequestId } from '../../src/core/message.js';
 import { createResolver } from '../../src/policy/resolve.js';
 import type { Policy, ResolvedRule } from '../../src/policy/types.js';
+import { ANSWER_GAP_MS, PROGRESS_BURST } from '../../src/core/progress.js';
 import { Link, policy, type Stamped } from './link.js';
 
 // ── the world ──────────────────────────────────────────────────────────────────────────────
@@ -165,8 +167,12 @@ interface MCall {
   cancelSentToChild: boolean;
   /** Set when a timeout cancel went to the child; the timeout answer must follow in the same step. */
   awaitingTimeoutAnswer: boolean;
-  /** Set when a progress went out inside the throttle interval; only a flush before the answer may. */
+  /** Set when a progress went out that the throttle's bucket had no token for; only a flush before the answer may. */
   awaitingFlushAnswer: boolean;
+  /** The model's own bucket for the child's forwarded updates: when it would be full again. */
+  tat: number;
+  /** When the client last got a progress notification for it (child's or heartbeat). */
+  notifiedAt?: number;
   lastValue?: number;
   lastTotal?: number;
   lastHeardAt: number;
@@ -324,6 +330,7 @@ export class Model {
             cancelSentToChild: false,
             awaitingTimeoutAnswer: false,
             awaitingFlushAnswer: false,
+            tat: this.t,
             lastHeardAt: this.t,
           };
           this.calls.set(c.key, c);
@@ -475,9 +482,18 @@ export class Model {
 
   // ── outputs ──
 
+  /** End of the newest 'client-gap' in the batch being absorbed: the client reads nothing before it. */
+  gapUntil = -Infinity;
+
   absorb(outs: Stamped[], step: Step): void {
+    this.gapUntil = -Infinity;
     for (const { t, out } of outs) {
       if (out.type === 'log') continue;
+      if (out.type === 'client-gap') {
+        if (!(out.ms > 0 && out.ms <= ANSWER_GAP_MS)) this.fail(`client-gap of ${out.ms}ms`);
+        this.gapUntil = Math.max(this.gapUntil, t + out.ms);
+        continue;
+      }
       this.settleParked(t);
       if (out.type === 'exit') {
         if (this.exited === undefined) this.fail(`stop without a child exit: ${JSON.stringify(out)}`);
@@ -491,7 +507,7 @@ export class Model {
     }
     for (const c of this.calls.values()) {
       if (c.awaitingTimeoutAnswer) this.fail(`timeout cancel for key ${c.key} without a timeout answer`);
-      if (c.awaitingFlushAnswer) this.fail(`progress for key ${c.key} inside the throttle interval, not followed by its answer`);
+      if (c.awaitingFlushAnswer) this.fail(`progress for key ${c.key} past the throttle's bucket, not followed by its answer`);
     }
   }
 
@@ -629,6 +645,10 @@ export class Model {
     const answerFor = result?.answerFor ?? err?.data?.answerFor;
     if (answerFor !== undefined) {
       if (answerFor !== c.key || step.k !== 'answer' || step.target !== c) this.fail(`child answer for ${String(answerFor)} delivered as key ${c.key}`);
+      // Issue 21: an SDK client drops progress read in one chunk with its answer; a gap keeps them apart.
+      if (c.notifiedAt !== undefined && t < c.notifiedAt + ANSWER_GAP_MS && this.gapUntil < c.notifiedAt + ANSWER_GAP_MS) {
+        this.fail(`child answer for key ${c.key} at ${t}, ${t - c.notifiedAt}ms after its progress, without a gap (until ${this.gapUntil})`);
+      }
     } else if (err?.code === -32000) {
       if (this.exited === undefined) this.fail(`-32000 without a child exit for key ${c.key}`);
     } else {
@@ -669,14 +689,18 @@ export class Model {
     const m = p.message;
     if (typeof m === 'string' && m.startsWith('child:')) {
       if (m !== c.newestChildMessage) this.fail(`forwarded ${m} for key ${c.key}, newest from the child is ${c.newestChildMessage}`);
-      // Throttle: a forward inside the interval only to flush before the answer, or in place of a due heartbeat.
-      if (c.lastValue !== undefined && gap < this.cfg.progressIntervalMs && !(hb > 0 && gap >= hb)) c.awaitingFlushAnswer = true;
+      // Throttle: a forward the bucket has no token for only to flush before the answer, or in
+      // place of a due heartbeat. Any leak of a flood past the bucket trips this.
+      const T = this.cfg.progressIntervalMs;
+      if (t < c.tat - (PROGRESS_BURST - 1) * T && !(hb > 0 && gap >= hb)) c.awaitingFlushAnswer = true;
+      c.tat = Math.max(c.tat, t) + T;
     } else if (typeof m === 'string' && m.startsWith('mcp-leash:')) {
       if (hb === 0 || gap < hb) this.fail(`heartbeat after ${gap}ms (heartbeat ${hb})`);
     } else {
       this.fail(`progress message neither the child's nor a heartbeat: ${JSON.stringify(p)}`);
     }
     c.lastValue = v;
+    c.notifiedAt = t;
     // Heartbeats echo the total of the last notification sent (none when it had none).
     c.lastTotal = typeof p.total === 'number' ? p.total : undefined;
     c.lastHeardAt = t;

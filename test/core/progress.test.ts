@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/core/message.js';
+import { ANSWER_GAP_MS, PROGRESS_BURST } from '../../src/core/progress.js';
 import { Link, call, cancel, ok, policy, progress, progressOf, responsesOf } from './link.js';
 
 /** Checks the §6 ordering rules on what one client token saw. */
@@ -212,10 +213,24 @@ describe('§6 progress: values the client sees', () => {
   });
 });
 
-describe('§6 progress: throttle', () => {
+describe('§6 progress: throttle (a token bucket: PROGRESS_BURST at once, then one per progressIntervalMs)', () => {
   const throttled = () => new Link(policy({ progressIntervalMs: 100, defaults: { heartbeatMs: 10_000 } }));
+  const sentAt = (l: Link) => l.sent('client').map((s) => [s.t, (s.msg.params as JsonObject).progress, (s.msg.params as JsonObject).message]);
 
-  it('a flood within one interval: first at once, then only the newest value and message at the interval', () => {
+  // Issue 21: the conformance suite's reference server sends 0, 50 and 100 about 50 ms apart; a
+  // one-per-interval throttle held the 50 and let the 100 supersede it.
+  it("a server's ordinary burst passes untouched: 0, 50 and 100 within 100 ms all arrive when sent", () => {
+    const l = throttled();
+    l.client(call(1, 't', 'tok')).advance(1000);
+    l.child(progress(1, 0, 100, 'a')).advance(50).child(progress(1, 50, 100, 'b')).advance(50).child(progress(1, 100, 100, 'c'));
+    expect(sentAt(l)).toStrictEqual([
+      [1000, 0, 'a'],
+      [1050, 50, 'b'],
+      [1100, 100, 'c'],
+    ]);
+  });
+
+  it('a flood within one interval: the first PROGRESS_BURST at once, then only the newest value and message when a token is back', () => {
     const l = throttled();
     l.client(call(1, 't', 'tok')).advance(1000);
     for (let i = 1; i <= 50; i++) {
@@ -223,14 +238,27 @@ describe('§6 progress: throttle', () => {
       l.advance(1);
     }
     l.advance(500);
-    const sent = l.sent('client');
-    expect(sent.map((s) => [s.t, (s.msg.params as JsonObject).progress, (s.msg.params as JsonObject).message])).toStrictEqual([
-      [1000, 1, 'step 1'],
-      [1100, 50, 'step 50'],
-    ]);
+    const burst = Array.from({ length: PROGRESS_BURST }, (_, i) => [1000 + i, i + 1, `step ${i + 1}`]);
+    expect(sentAt(l)).toStrictEqual([...burst, [1100, 50, 'step 50']]);
   });
 
-  it('a long flood: at most one forward per interval, each the newest state at its time', () => {
+  it('the bucket refills at one token per progressIntervalMs, up to PROGRESS_BURST', () => {
+    const l = throttled();
+    l.client(call(1, 't', 'tok')).advance(1000);
+    for (let i = 1; i <= PROGRESS_BURST; i++) l.child(progress(1, i, 100, `a${i}`)).advance(1);
+    // 250 ms after the bucket was emptied: two tokens and a half.
+    l.advanceTo(1000 + PROGRESS_BURST - 1 + 250);
+    for (let i = 1; i <= 4; i++) l.child(progress(1, 10 + i, 100, `b${i}`)).advance(1);
+    l.advance(1000);
+    const b = sentAt(l).filter(([, , m]) => String(m).startsWith('b'));
+    expect(b.map(([, , m]) => m)).toStrictEqual(['b1', 'b2', 'b4']);
+    // After a long quiet spell the bucket is full again: a whole burst passes at once.
+    l.advance(10_000).take();
+    for (let i = 1; i <= PROGRESS_BURST + 1; i++) l.child(progress(1, 20 + i, 100, `c${i}`));
+    expect(progressOf(l.takeTo('client'))).toHaveLength(PROGRESS_BURST);
+  });
+
+  it('a long flood: never more than PROGRESS_BURST + w / progressIntervalMs forwards in any window of w ms, each the newest state at its time', () => {
     const l = throttled();
     l.client(call(1, 't', 'tok')).take();
     let newest: number | undefined;
@@ -250,9 +278,12 @@ describe('§6 progress: throttle', () => {
     l.advance(1000);
     check();
     const sent = l.sent('client');
-    for (let i = 1; i < sent.length; i++) expect(sent[i]!.t - sent[i - 1]!.t).toBeGreaterThanOrEqual(100);
-    expect(sent.length).toBeGreaterThanOrEqual(9);
-    expect(sent.length).toBeLessThanOrEqual(11);
+    for (let i = 0; i < sent.length; i++) {
+      for (let j = i; j < sent.length; j++) expect(j - i + 1).toBeLessThanOrEqual(PROGRESS_BURST + (sent[j]!.t - sent[i]!.t) / 100);
+    }
+    // 143 updates in a second: the burst, then about one per 100 ms.
+    expect(sent.length).toBeGreaterThanOrEqual(PROGRESS_BURST + 9);
+    expect(sent.length).toBeLessThanOrEqual(PROGRESS_BURST + 11);
     expect((sent.at(-1)!.msg.params as JsonObject).progress).toBe(994);
     expectMonotone(sent.map((s) => s.msg.params as JsonObject));
   });
@@ -260,13 +291,13 @@ describe('§6 progress: throttle', () => {
   it('flushes the newest held-back progress before the response', () => {
     const l = throttled();
     l.client(call(1, 't', 'tok')).advance(1000);
-    l.child(progress(1, 1, 10, 'one')).advance(10).child(progress(1, 2, 10, 'two')).advance(10).child(progress(1, 3, 10, 'three'));
-    l.advance(10).child(ok(1, { content: [] }));
+    for (let i = 1; i <= PROGRESS_BURST + 3; i++) l.child(progress(1, i, 10, `step ${i}`)).advance(1);
+    l.child(ok(1, { content: [] }));
     const out = l.sent('client').map((s) => [s.t, s.msg.method ?? s.msg.id, (s.msg.params as JsonObject | undefined)?.message]);
-    expect(out).toStrictEqual([
-      [1000, 'notifications/progress', 'one'],
-      [1030, 'notifications/progress', 'three'],
-      [1030, 1, undefined],
+    const at = 1000 + PROGRESS_BURST + 3;
+    expect(out.slice(PROGRESS_BURST)).toStrictEqual([
+      [at, 'notifications/progress', `step ${PROGRESS_BURST + 3}`],
+      [at, 1, undefined],
     ]);
   });
 
@@ -277,7 +308,9 @@ describe('§6 progress: throttle', () => {
   // heartbeats instead. CONTRACT §6: the newest state is delivered, never a stale one.
   it('delivers held-back child progress even when heartbeats are more frequent than the throttle', () => {
     const l = new Link(policy({ progressIntervalMs: 100, defaults: { heartbeatMs: 50 } }));
-    l.client(call(1, 't', 'tok')).child(progress(1, 1, 100, 'one')).advance(10).child(progress(1, 50, 100, 'fifty'));
+    l.client(call(1, 't', 'tok'));
+    for (let i = 1; i <= PROGRESS_BURST; i++) l.child(progress(1, i, 100, `burst ${i}`));
+    l.advance(10).child(progress(1, 50, 100, 'fifty'));
     l.advance(1000);
     const ps = progressOf(l.toClient);
     expect(ps.map((p) => p.message)).toContain('fifty');
@@ -285,8 +318,60 @@ describe('§6 progress: throttle', () => {
 
   it('drops held-back progress on cancellation', () => {
     const l = throttled();
-    l.client(call(1, 't', 'tok')).child(progress(1, 1)).advance(10).child(progress(1, 2)).client(cancel(1)).advance(1000);
-    expect(progressOf(l.toClient).map((p) => p.progress)).toStrictEqual([1]);
+    l.client(call(1, 't', 'tok'));
+    for (let i = 1; i <= PROGRESS_BURST + 1; i++) l.child(progress(1, i)).advance(1);
+    l.client(cancel(1)).advance(1000);
+    expect(progressOf(l.toClient).map((p) => p.progress)).toStrictEqual(Array.from({ length: PROGRESS_BURST }, (_, i) => i + 1));
     expect(responsesOf(l.toClient)).toStrictEqual([]);
+  });
+});
+
+// Issue 21, part B: SDK clients drop a progress notification they read in the same chunk as the
+// answer (the notification handler runs a microtask later, the answer retires it at once). The
+// core asks the shell to keep the answer ANSWER_GAP_MS behind the last progress of its call.
+describe('§6 progress: the answer keeps its distance from the last progress', () => {
+  const gapsAndSends = (l: Link) =>
+    l.take().flatMap((s) => (s.out.type === 'client-gap' ? [[s.t, 'gap', s.out.ms]] : s.out.type === 'send' && s.out.to === 'client' ? [[s.t, s.out.msg.method ?? 'answer']] : []));
+
+  it('an answer right behind a progress: the progress, a client-gap, then the answer', () => {
+    const l = new Link(policy({ defaults: { heartbeatMs: 10_000 } }));
+    l.client(call(1, 't', 'tok')).advance(1000).take();
+    l.child(progress(1, 1, 3)).advance(5).child(ok(1, {}));
+    expect(gapsAndSends(l)).toStrictEqual([
+      [1000, 'notifications/progress'],
+      [1005, 'gap', ANSWER_GAP_MS - 5],
+      [1005, 'answer'],
+    ]);
+  });
+
+  it('a held-back update flushed by the answer gets the whole gap', () => {
+    const l = new Link(policy({ progressIntervalMs: 100, defaults: { heartbeatMs: 10_000 } }));
+    l.client(call(1, 't', 'tok')).advance(1000);
+    for (let i = 1; i <= PROGRESS_BURST + 1; i++) l.child(progress(1, i));
+    l.take();
+    l.advance(3).child(ok(1, {}));
+    expect(gapsAndSends(l)).toStrictEqual([
+      [1003, 'notifications/progress'],
+      [1003, 'gap', ANSWER_GAP_MS],
+      [1003, 'answer'],
+    ]);
+  });
+
+  it('a heartbeat counts too: the client may read it with the answer just the same', () => {
+    const l = new Link(policy({ defaults: { heartbeatMs: 1000 } }));
+    l.client(call(1, 't', 'tok')).advance(1001).take();
+    l.child(ok(1, {}));
+    expect(gapsAndSends(l)).toStrictEqual([
+      [1001, 'gap', ANSWER_GAP_MS - 1],
+      [1001, 'answer'],
+    ]);
+  });
+
+  it('no gap when the last progress is ANSWER_GAP_MS old or more, or there was none', () => {
+    const l = new Link(policy({ defaults: { heartbeatMs: 0 } }));
+    l.client(call(1, 't', 'tok')).child(progress(1, 1)).advance(ANSWER_GAP_MS).take();
+    l.child(ok(1, {}));
+    l.client(call(2, 't', 'tok2')).advance(1).child(ok(2, {})).client(call(3, 't')).child(progress(3, 1)).child(ok(3, {}));
+    expect(l.take().filter((s) => s.out.type === 'client-gap')).toStrictEqual([]);
   });
 });

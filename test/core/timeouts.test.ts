@@ -245,3 +245,19 @@ describe('§5 timeouts: notifications are never timed', () => {
     expect(l.session.nextDeadline()).toBeUndefined();
   });
 });
+
+describe('§5 timeouts: the words a model reads (issue 21)', () => {
+  it('a 1.5 s idle limit reads "1.5s", and the call is said to have run 1.5 s, not 2 s', () => {
+    const l = new Link(policy({ rules: [{ tool: 'i', idleTimeoutMs: 1500 }] }));
+    l.client(call(1, 'i')).advance(1500);
+    const text = JSON.stringify(l.toClient.find((m) => m.id === 1));
+    expect(text).toContain('reported no progress for 1.5s (its idle limit), 1.5s after it was called');
+    expect(text).not.toMatch(/1s500ms|2s after/);
+  });
+
+  it('an error answer names the limit the same way', () => {
+    const l = new Link(policy({ rules: [{ method: 'resources/read', totalTimeoutMs: 2250 }] }));
+    l.client(req(1, 'resources/read', { uri: 'x' })).advance(2250);
+    expect((l.toClient.find((m) => m.id === 1)!.error as { message: string }).message).toBe('Request timed out (total limit 2.25s)');
+  });
+});

@@ -3,8 +3,9 @@
 // gives its text once), and a server started early is not orphaned by a signal that arrives
 // while mcp-leash is still loading.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURE, NODE, cleanupProcesses, isResponseTo, spawnLineClient, trackGroup } from '../helpers/proxy.js';
 import { fixtureEvents, groupAlive, tmpDir, tmpFile, waitFor, waitForStart, within } from '../helpers/procs.js';
@@ -27,20 +28,38 @@ describe('§1 invocation: the early start', () => {
   });
 
   it('§8 shutdown: SIGTERM while mcp-leash is still loading stops the server it started early', async () => {
-    // A module hook holds back the loading of dist/cli.js, so that the signal surely comes
-    // between the early start and the proxy's own handlers.
+    // The signal must surely come between the early start and the proxy's own handlers, i.e.
+    // while bin/ awaits `import('../dist/cli.js')`. A copy of bin/ next to a stand-in dist/
+    // holds that import back: dist/early-start.js re-exports the real one, and dist/cli.js says
+    // it has been reached, then waits on a timer (top-level await). That wait keeps the event
+    // loop free, as real loading does between modules, so the signal handlers can run. (A
+    // module.register() load hook that waits does not: on Node 24 the main thread blocks on the
+    // hooks thread while the hook waits, and no handler runs until it is done.)
     const dir = tmpDir();
+    const realDist = join(dirname(BIN), '..', 'dist');
+    const loading = join(dir, 'loading');
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    copyFileSync(BIN, join(dir, 'bin', basename(BIN)));
+    writeFileSync(join(dir, 'dist', 'early-start.js'), `export * from ${JSON.stringify(pathToFileURL(join(realDist, 'early-start.js')).href)};\n`);
     writeFileSync(
-      join(dir, 'slow-hooks.mjs'),
-      "export async function load(url, context, next) {\n  if (url.endsWith('/dist/cli.js')) await new Promise((r) => setTimeout(r, 60_000));\n  return next(url, context);\n}\n",
+      join(dir, 'dist', 'cli.js'),
+      [
+        "import { writeFileSync } from 'node:fs';",
+        `writeFileSync(${JSON.stringify(loading)}, String(process.pid));`,
+        'await new Promise((r) => setTimeout(r, 60_000));',
+        "throw new Error('stand-in dist/cli.js: the test never sent its signal');",
+        '',
+      ].join('\n'),
     );
-    writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./slow-hooks.mjs', import.meta.url);\n");
     const log = tmpFile('fixture.jsonl');
-    const c = spawnLineClient(NODE, ['--import', join(dir, 'register.mjs'), BIN, '--', NODE, FIXTURE, '--log', log, '--ignore-eof', '--grandchild']);
+    const c = spawnLineClient(NODE, [join(dir, 'bin', basename(BIN)), '--', NODE, FIXTURE, '--log', log, '--ignore-eof', '--grandchild']);
     const start = await waitForStart(log);
     const pgid = start.pgid as number;
     trackGroup(pgid);
     await waitFor(() => fixtureEvents(log, 'grandchild').length > 0, 10_000, 'the grandchild');
+    await waitFor(() => existsSync(loading), 10_000, 'mcp-leash to reach the import of dist/cli.js');
     c.proc.kill('SIGTERM');
     const { code } = await within(c.exited, 15_000, 'mcp-leash to exit');
     expect(code).toBe(143);

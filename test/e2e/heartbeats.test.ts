@@ -25,6 +25,7 @@ import {
   type LineClient,
 } from '../helpers/proxy.js';
 import { tmpDir, within } from '../helpers/procs.js';
+import { PROGRESS_BURST } from '../../src/core/progress.js';
 
 afterAll(() => cleanupProcesses());
 
@@ -151,8 +152,9 @@ describe.concurrent('§6 throttling', () => {
     const { res, elapsed, seen, after } = await run(c, 'flood', 'flood', { count: 5000 });
     expect(res.result.content[0].text).toBe('flooded 5000');
     expect(seen.length).toBeGreaterThanOrEqual(1);
-    // One per interval at most, plus the held-back last one flushed before the answer.
-    expect(seen.length).toBeLessThanOrEqual(Math.floor(elapsed / INTERVAL_MS) + 2);
+    // The bucket's burst, then one per interval at most, plus the held-back last one flushed
+    // before the answer.
+    expect(seen.length).toBeLessThanOrEqual(PROGRESS_BURST + Math.floor(elapsed / INTERVAL_MS) + 1);
     expect(seen.length).toBeLessThan(100);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);
     expect(seen.at(-1)).toEqual({ progressToken: 'flood', progress: 5000, total: 5000, message: 'step 5000' });
@@ -166,8 +168,8 @@ describe.concurrent('§6 throttling', () => {
     const steps = 1500;
     const { res, elapsed, seen, after } = await run(c, 'paced', 'progress', { steps, intervalMs: 1, total: steps });
     expect(res.result.content[0].text).toBe(`progress done after ${steps} steps`);
-    // Throttled: never more than one per interval (+1 for the first, +1 for the final flush)...
-    expect(seen.length).toBeLessThanOrEqual(Math.floor(elapsed / INTERVAL_MS) + 2);
+    // Throttled: never more than the bucket's burst and one per interval after it (+1 for the final flush)...
+    expect(seen.length).toBeLessThanOrEqual(PROGRESS_BURST + Math.floor(elapsed / INTERVAL_MS) + 1);
     // ...but not starved either: the newest state keeps getting through while the child speaks.
     expect(seen.length).toBeGreaterThanOrEqual(Math.max(3, Math.floor(elapsed / INTERVAL_MS / 4)));
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);

@@ -56,6 +56,9 @@ describe('§1 invocation', () => {
     expect(r.code).toBe(127);
     expect(r.stderr).toContain('/nonexistent/dir/no-such-mcp-server');
     expect(r.stdout).toBe('');
+    // Said once, in words (issue 21: it also came as a JSON log line on the same stderr).
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('"level"');
   });
 
   it('§1 invocation: a command on no PATH entry exits 127', async () => {

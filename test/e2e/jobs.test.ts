@@ -106,7 +106,7 @@ describe('issue 19: jobs through the real SDK client with a hard limit', () => {
       expect((first._meta as Json)[JOB_META]).toEqual({ id: 'j1', tool: 'index_repo', state: 'running' });
       expect(first.isError).toBeUndefined();
       expect((first.content as Json)[0].text).toMatch(
-        /^The tool "index_repo" is still running after 1s \((progress \d\/4: "indexing part \d of 4"|no progress reported yet)\)\. mcp-leash keeps it running as job "j1"\. Call leash_await with \{"job": "j1"\} to wait for its result, or leash_cancel with \{"job": "j1"\} to stop it\.$/,
+        /^The tool "index_repo" is still running after 1(\.\d+)?s \((progress \d\/4: "indexing part \d of 4"|no progress reported yet)\)\. mcp-leash keeps it running as job "j1"\. Call leash_await with \{"job": "j1"\} to wait for its result, or leash_cancel with \{"job": "j1"\} to stop it\.$/,
       );
       expect(awaits).toBeGreaterThanOrEqual(2); // 4 s of work, awaits of at most 1 s each
       expect(final).toEqual(reference);

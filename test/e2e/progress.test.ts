@@ -2,7 +2,9 @@
 // throttling of a flood, heartbeats for a silent child, and nothing after the response.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupProcesses, finish, isResponseTo, progressFor, responseIndex, startRawProxy } from '../helpers/proxy.js';
+import { join } from 'node:path';
+import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import { NODE, ROOT, cleanupProcesses, finish, isResponseTo, progressFor, responseIndex, startRawProxy, startSdkProxy } from '../helpers/proxy.js';
 import { receivedMessages, tmpFile } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
@@ -87,5 +89,31 @@ describe('§6 progress', () => {
     expect(progressFor(c, 'y-token').length).toBeGreaterThanOrEqual(2);
     expect(progressFor(c, 'x-token').length).toBe(count);
     await finish(c);
+  });
+
+  // Issue 21, part B. An SDK server writes its last progress and its answer back to back; an SDK
+  // client that reads both in one chunk drops the progress (its handler runs a microtask later,
+  // after the answer retired it). Directly over stdio that lost the last progress in about 9 calls
+  // of 10; mcp-leash keeps the answer ANSWER_GAP_MS behind it, so the client reads them apart.
+  it("§6 progress: an SDK client's onprogress gets the server's last progress even when the answer follows at once", async () => {
+    const leashed = await startSdkProxy({ child: [NODE, join(ROOT, 'test/fixtures/sdk-progress-server.mjs')] });
+    const errors: Error[] = [];
+    leashed.client.onerror = (e) => errors.push(e);
+    try {
+      const calls = 20;
+      let sawLast = 0;
+      for (let i = 0; i < calls; i++) {
+        const seen: Progress[] = [];
+        const res = await leashed.client.callTool({ name: 'progress_burst', arguments: { steps: 3, total: 3 } }, undefined, { onprogress: (p) => seen.push(p) });
+        expect(res.content).toEqual([{ type: 'text', text: 'done after 3 steps' }]);
+        expect(seen.map((p) => p.progress)).toEqual([1, 2, 3]);
+        if (seen.at(-1)?.message === 'step 3') sawLast++;
+      }
+      expect(sawLast).toBe(calls);
+      // The SDK reports a dropped progress as an error ("unknown token"): there was none.
+      expect(errors.map((e) => e.message)).toEqual([]);
+    } finally {
+      await leashed.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
 // at a short interval. Liveness checks treat zombies as dead: an orphan that was killed but not
 // yet reaped by PID 1 still answers `kill(pid, 0)`, yet it is gone for any practical purpose.
 
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -130,9 +130,19 @@ export function waitForStart(file: string, timeoutMs = 10_000): Promise<FixtureL
   return waitFor(() => fixtureEvents(file, 'start')[0], timeoutMs, `fixture start event in ${file}`);
 }
 
-/** A fresh temporary directory, and a path in it. */
+/** Folders tmpDir() made in this test file; removed after it (test/helpers/cleanup.ts). */
+const made: string[] = [];
+
+/** A fresh temporary directory, removed with everything in it once the test file is done. */
 export function tmpDir(prefix = 'mcp-leash-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every folder tmpDir() made so far (tests remove the files they create). */
+export function removeTmpDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 export function tmpFile(name: string): string {
   return join(tmpDir(), name);

@@ -1,6 +1,7 @@
 // The package as a user gets it: `npm pack`, installed globally into a temporary prefix, and the
 // installed `mcp-leash` run in front of the legacy fixture. A broken `bin`, shebang, `files` list
-// or a missing build fails here. (npm test builds first: pretest.)
+// or a missing build fails here, and so does a runtime dependency that grows the install (the MCP
+// SDK is a devDependency: dist/ only uses its types). (npm test builds first: pretest.)
 //
 // Dependencies come from the npm cache when it has them (--prefer-offline), else the registry.
 
@@ -20,6 +21,9 @@ let work: string;
 let tarball: string;
 let installed: string;
 let files: string[];
+let prefix: string;
+/** Every package the global install added, mcp-leash itself included. */
+let added: { name: string }[];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'mcp-leash-pack-'));
@@ -29,12 +33,13 @@ beforeAll(async () => {
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   tarball = join(work, info[0]!.filename);
   files = info[0]!.files.map((f) => f.path).sort();
-  const prefix = join(work, 'prefix');
-  await run(NPM, ['install', '--global', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error'], {
+  prefix = join(work, 'prefix');
+  const install = await run(NPM, ['install', '--global', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund', '--json', '--loglevel', 'error'], {
     cwd: work,
     maxBuffer: 16 * 1024 * 1024,
     env: { ...process.env, npm_config_update_notifier: 'false' },
   });
+  added = (JSON.parse(install.stdout.slice(install.stdout.indexOf('{'))) as { add: { name: string }[] }).add;
   installed = join(prefix, 'bin', 'mcp-leash');
 }, 180_000);
 
@@ -59,6 +64,15 @@ describe('the packed package', () => {
     }
     // Every module the CLI imports is in the package (a stale or partial dist/ shows up here).
     for (const f of ['dist/shell/proxy.js', 'dist/trace/writer.js', 'dist/report/index.js', 'dist/config/args.js']) expect(files).toContain(f);
+  });
+
+  it('installs lean: about 40 packages, and not the MCP SDK', () => {
+    // 38, mcp-leash included, with execa, pino and zod (December 2026); with the SDK it was 129.
+    expect(added.map((a) => a.name)).toContain(pkg.name);
+    expect(added.length).toBeGreaterThan(10);
+    expect(added.length).toBeLessThan(60);
+    expect(added.map((a) => a.name).filter((n) => n.startsWith('@modelcontextprotocol/'))).toEqual([]);
+    expect(existsSync(join(prefix, 'lib', 'node_modules', pkg.name, 'node_modules', '@modelcontextprotocol'))).toBe(false);
   });
 
   it('installs a working mcp-leash command', async () => {

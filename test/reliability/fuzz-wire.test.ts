@@ -4,7 +4,7 @@
 // Unit level: random byte streams (valid and broken messages, truncated lines, random bytes,
 // invalid UTF-8, deep nesting, numbers at the edges, every JSON-RPC slot with wrong types, \r\n,
 // blank lines, lines around and over a small maxMessageBytes), cut into random chunks, go through
-// LineSplitter + decodeLine/decodeLongLine + Session + encodeRaw/spliceText/encode as the shell
+// the codec's Decoder + Session + the shell's drainOutputs and the codec's encode(), as the shell
 // wires them (wire-rig.ts), from the client, from the child, and both interleaved on a moving
 // virtual clock. Nothing may throw; after every chunk, every line written is valid UTF-8, one
 // JSON-RPC message, without duplicate keys, and parses back to what the core meant to send; at the
@@ -16,18 +16,22 @@
 // until it is fixed; bugs 1-3, 7 and 8 are fixed and their shapes are fuzzed again.
 //
 // The rig uses a lower long-line threshold for two of the policies, so that the long-line path
-// (skim, lazy result, raw re-encoding) is fuzzed with small lines.
+// (skim, partial result, raw re-encoding) is fuzzed with small lines. Until the core emits
+// 'forward' outputs (issue 18) the rig's session stringifies everything it sends, so the codec's
+// re-sending from raw bytes is fuzzed on its own below ("the codec's forward path"): every frame
+// decoded from the same streams is forwarded with a new id, a token, or nothing changed.
 //
 // The process-level fuzz (real mcp-leash, real children) is in fuzz-wire.process.test.ts.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encode } from '../../src/wire/decode.js';
+import { Decoder, encode, isUnencodable, type MessageOutput } from '../../src/wire/codec.js';
+import type { Frame } from '../../src/core/frame.js';
 import type { JsonObject } from '../../src/core/message.js';
 import type { Policy } from '../../src/policy/types.js';
 import { policy } from '../core/link.js';
 import { chunkedStream, nested, type Side } from './wire-arbitraries.js';
-import { WireRig } from './wire-rig.js';
+import { checkLine, sameJson, WireRig } from './wire-rig.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 7);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
@@ -35,7 +39,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 /**
  * Policies that send the fuzz down different paths: throttle and heartbeats, queue and errors,
  * tasks, long lines. `longLine` lowers the LineSplitter's long-line threshold (1 MB in the shell)
- * so that small lines take that path (skim, lazy result, raw re-encoding) too.
+ * so that small lines take that path (skim, partial result, raw re-encoding) too.
  */
 const POLICIES: Array<{ name: string; p: Policy; longLine?: number }> = [
   {
@@ -147,7 +151,7 @@ function runSteps(rig: WireRig, steps: Step[]): void {
 const gapsArb = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 12 })), { maxLength: 20 });
 const params = { seed: SEED, numRuns: RUNS, endOnFailure: false } as const;
 
-describe('wire fuzz, unit level: bytes -> LineSplitter -> decodeLine -> Session -> encode', () => {
+describe('wire fuzz, unit level: bytes -> Decoder -> Session -> encode', () => {
   it('from the client: nothing throws, every line out is JSON-RPC, a normal call still works', () => {
     fc.assert(
       fc.property(PI.chain((pi) => chunkedStream(POLICIES[pi]!.p.maxMessageBytes, 'client').map((c) => [pi, c] as const)), gapsArb, ([pi, chunks], gaps) => {
@@ -396,6 +400,65 @@ describe('wire fuzz: known bugs (minimal reproductions)', () => {
     const sent = rig.to('child', mark).find((w) => w.msg.method === 'tools/call')!;
     expect(sent.text).toContain('"arguments":{"big":null,"neg":0}');
     rig.send('child', { jsonrpc: '2.0', id: sent.msg.id as number, result: {} });
-    expect(rig.to('client', mark).find((w) => 'result' in w.msg)!.text).toBe(encode({ jsonrpc: '2.0', id: 0, result: {} }));
+    expect(rig.to('client', mark).find((w) => 'result' in w.msg)!.text).toBe(`${JSON.stringify({ jsonrpc: '2.0', id: 0, result: {} })}\n`);
+  });
+});
+
+// The codec's forward path on fuzzed bytes (CONTRACT §2, §9): whatever a frame was decoded from,
+// forwarding it writes one valid line that says the message with the id and token the output
+// names, whether the codec re-used the bytes or stringified.
+describe("wire fuzz: the codec's forward path", () => {
+  const newId = fc.oneof(fc.integer({ min: -5, max: 1e6 }), fc.string({ maxLength: 8 }), fc.constantFrom('a"b', 'é', '\u2028', 0, -0.5));
+  const change = fc.record({ id: fc.option(newId, { nil: undefined }), token: fc.option(newId, { nil: undefined }) });
+
+  /** The message a forward means: the whole message (a partial one's result parsed) with the output's id and token. */
+  function meant(frame: Extract<Frame, { msg: unknown }>, id: unknown, token: unknown): JsonObject {
+    const whole = frame.kind === 'response' && frame.partial ? frame.raw!.parse() : frame.msg;
+    const out: JsonObject = { ...whole };
+    if (id !== undefined) out.id = id;
+    if (token !== undefined) {
+      const params = (typeof whole.params === 'object' && whole.params !== null && !Array.isArray(whole.params) ? whole.params : {}) as JsonObject;
+      const meta = (typeof params._meta === 'object' && params._meta !== null && !Array.isArray(params._meta) ? params._meta : {}) as JsonObject;
+      out.params = { ...params, _meta: { ...meta, progressToken: token } };
+    }
+    return out;
+  }
+
+  it('every frame decoded from a fuzzed stream, forwarded, is one line that means the message with its new id and token', () => {
+    fc.assert(
+      fc.property(
+        PI.chain((pi) => fc.tuple(fc.constant(pi), fc.constantFrom<Side>('client', 'child')).chain(([p, side]) => chunkedStream(POLICIES[p]!.p.maxMessageBytes, side).map((c) => [p, side, c] as const))),
+        fc.boolean(),
+        fc.array(change, { minLength: 1, maxLength: 10 }),
+        ([pi, side, chunks], partial, changes) => {
+          const { p, longLine } = POLICIES[pi]!;
+          const decoder = new Decoder({ from: side, maxMessageBytes: p.maxMessageBytes, longLineBytes: longLine, partial });
+          const frames: Frame[] = [];
+          for (const c of chunks) decoder.push(c, (f) => frames.push(f));
+          decoder.end((f) => frames.push(f));
+          let k = 0;
+          for (const frame of frames) {
+            expect(Object.getOwnPropertySymbols(frame)).toHaveLength(0);
+            if (!('msg' in frame)) continue;
+            expect(Object.getOwnPropertySymbols(frame.msg)).toHaveLength(0);
+            if (!(frame.kind === 'response' && frame.partial)) expect(sameJson(frame.raw!.parse(), frame.msg)).toBe(true);
+            const to: Side = side === 'client' ? 'child' : 'client';
+            for (const c of [{ id: undefined, token: undefined }, changes[k++ % changes.length]!]) {
+              // A response has no token to rewrite, and its id must stay a string or a number.
+              const token = frame.kind === 'request' ? c.token : undefined;
+              const id = frame.kind === 'notification' ? undefined : c.id;
+              const out: MessageOutput = { type: 'forward', to, frame, ...(id !== undefined ? { id } : {}), ...(token !== undefined ? { token } : {}) };
+              const e = encode(out);
+              if (isUnencodable(e)) {
+                expect(e.why).toMatch(/call stack|recursion/i); // only a value nested too deep for JSON.stringify
+                continue;
+              }
+              checkLine(typeof e === 'string' ? Buffer.from(e) : Buffer.concat(e), to, meant(frame, id, token));
+            }
+          }
+        },
+      ),
+      params,
+    );
   });
 });

@@ -270,7 +270,7 @@ const stringJunk = fc.constantFrom(
 );
 
 /**
- * A response with a large result (past the long-line path's lazy-parse size, 64 KB), for ids in
+ * A response with a large result (past the long-line path's partial-frame size, LAZY_RESULT = 64 KB), for ids in
  * flight: valid, or with junk inside its text once bug 8 is fixed.
  */
 export const bigResponse: fc.Arbitrary<Buffer> = fc

@@ -1,15 +1,12 @@
-// The wire path of the shell without the processes: bytes -> LineSplitter -> decodeLine (or
-// decodeLongLine) -> Session -> encodeRaw / spliceText / encode, as src/shell/proxy.ts wires them
-// in reader() and drain(), on a virtual clock. Every line the core asks to write is encoded the
-// way the shell would and checked on the spot. Keep in step with proxy.ts (or have proxy.ts
-// export its reader and its encoder, and use them here).
+// The wire path of the shell without the processes: bytes -> sideDecoder (the codec's Decoder) ->
+// Session -> drainOutputs (the codec's encode) on a virtual clock: the same decoders and the same
+// drain as src/shell/proxy.ts's reader() and drain() (src/shell/wiring.ts). Every line the core asks to write is checked on the
+// spot.
 
 import { isUtf8 } from 'node:buffer';
-import { LineSplitter } from '../../src/wire/line-splitter.js';
-import { decodeLine, encode, oversizeFrame } from '../../src/wire/decode.js';
-import { decodeLongLine, encodeRaw } from '../../src/wire/long-line.js';
-import { spliceText } from '../../src/wire/splice.js';
-import { Session, type Frame } from '../../src/core/session.js';
+import { messageOf, type Decoder, type MessageOutput, type OnFrame } from '../../src/wire/codec.js';
+import { drainOutputs, sideDecoder } from '../../src/shell/wiring.js';
+import { Session } from '../../src/core/session.js';
 import type { JsonObject } from '../../src/core/message.js';
 import type { Output } from '../../src/core/outputs.js';
 import type { Policy } from '../../src/policy/types.js';
@@ -87,7 +84,7 @@ export function checkLine(bytes: Buffer | string, to: Side, meant?: JsonObject):
 
 function safeEncode(v: unknown): string {
   try {
-    return encode(v);
+    return JSON.stringify(v);
   } catch (e) {
     return `(cannot stringify: ${(e as Error).message})`;
   }
@@ -124,13 +121,14 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** What proxy.ts's drain() writes for one message: raw pieces of a long line, the spliced text it came in, or JSON.stringify. */
-export function encodeLikeTheShell(msg: JsonObject): { bytes: Buffer; how: 'raw' | 'splice' | 'stringify' } {
-  const raw = encodeRaw(msg);
-  if (raw) return { bytes: Buffer.concat(raw), how: 'raw' };
-  const spliced = spliceText(msg);
-  if (spliced !== undefined) return { bytes: Buffer.from(spliced), how: 'splice' };
-  return { bytes: Buffer.from(encode(msg)), how: 'stringify' };
+/** What an output means to put on the wire, a partial answer's result included. */
+function meant(o: MessageOutput): JsonObject {
+  const f = o.type === 'forward' ? o.frame : undefined;
+  if (o.type === 'forward' && f?.kind === 'response' && f.partial) {
+    const whole = f.raw!.parse();
+    return o.id === undefined ? whole : { ...whole, id: o.id };
+  }
+  return messageOf(o);
 }
 
 export class WireRig {
@@ -139,72 +137,48 @@ export class WireRig {
   t = 0;
   readonly written: Written[] = [];
   readonly others: Output[] = [];
-  #readers: Record<Side, LineSplitter>;
+  #decoders: Record<Side, Decoder>;
+  #onFrame: Record<Side, OnFrame>;
   /** Child-side ids of requests the rig's fake child has answered. */
   readonly answered = new Set<unknown>();
 
-  /** How each written line was made, for the record. */
-  readonly how = { raw: 0, splice: 0, stringify: 0 };
+  /** How each written line was made, for the record: Buffer views of a long line, or a string. */
+  readonly how = { views: 0, text: 0 };
 
-  /** `longLineBytes`: the LineSplitter's long-line threshold (1 MB in the shell; lower it to fuzz that path with small lines). */
+  /** `longLineBytes`: the decoders' long-line threshold (1 MB in the shell; lower it to fuzz that path with small lines). */
   constructor(p: Policy, longLineBytes?: number) {
     this.policy = p;
     this.session = new Session(p, { epochOffsetMs: 0, taskIdPrefix: 'fuzz-' });
-    const reader = (from: Side) =>
-      new LineSplitter(
-        p.maxMessageBytes,
-        {
-          lineAt: (buf, start, end) => {
-            const frame = decodeLine(buf, from === 'child', start, end);
-            if (frame) this.#handle(from, frame);
-          },
-          oversize: (bytes) => this.#handle(from, oversizeFrame(bytes, p.maxMessageBytes)),
-          longLine: (pieces, bytes, skim) => {
-            const frame = decodeLongLine(pieces, bytes, skim, from === 'child');
-            if (frame) this.#handle(from, frame);
-          },
-        },
-        longLineBytes,
-      );
-    this.#readers = { client: reader('client'), child: reader('child') };
-  }
-
-  #handle(from: Side, frame: Frame): void {
-    if (from === 'client') this.session.handleClient(frame, this.t);
-    else this.session.handleChild(frame, this.t);
+    const decoder = (from: Side) => sideDecoder(from, p.maxMessageBytes, longLineBytes);
+    this.#decoders = { client: decoder('client'), child: decoder('child') };
+    this.#onFrame = {
+      client: (frame) => this.session.handleClient(frame, this.t),
+      child: (frame) => this.session.handleChild(frame, this.t),
+    };
   }
 
   /** Raw bytes from one side, then everything the core wants written. */
   feed(from: Side, chunk: Buffer | string): this {
-    this.#readers[from].push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    this.#decoders[from].push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, this.#onFrame[from]);
     return this.drain();
   }
 
   send(from: Side, msg: JsonObject): this {
-    return this.feed(from, encode(msg));
+    return this.feed(from, `${JSON.stringify(msg)}\n`);
   }
 
+  /** As the shell's drain(): the same drainOutputs, writing into `written` instead of pipes. */
   drain(): this {
-    // As the shell's drain(): a message that cannot be encoded goes back to the core, whose
-    // replacement outputs come in the next poll.
-    for (let batch = this.session.poll(); batch.length > 0; batch = this.session.poll()) {
-      for (const o of batch) {
-        if (o.type !== 'send') {
-          this.others.push(o);
-          continue;
-        }
-        let encoded: { bytes: Buffer; how: 'raw' | 'splice' | 'stringify' };
-        try {
-          encoded = encodeLikeTheShell(o.msg);
-        } catch (err) {
-          this.session.handleUnencodable(o, err instanceof Error ? err.message : String(err), this.t);
-          continue;
-        }
-        this.how[encoded.how]++;
-        const msg = checkLine(encoded.bytes, o.to, o.msg);
-        this.written.push({ to: o.to, text: encoded.bytes.toString('utf8'), msg, t: this.t });
-      }
-    }
+    drainOutputs(this.session, {
+      write: (o, data) => {
+        this.how[typeof data === 'string' ? 'text' : 'views']++;
+        const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.concat(data);
+        const msg = checkLine(bytes, o.to, meant(o));
+        this.written.push({ to: o.to, text: bytes.toString('utf8'), msg, t: this.t });
+      },
+      other: (o) => this.others.push(o),
+      now: () => this.t,
+    });
     return this;
   }
 

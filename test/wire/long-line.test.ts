@@ -1,37 +1,48 @@
-// Long lines (src/wire/long-line.ts): a plain response is decoded without parsing its result and
-// re-encoded as views of its own bytes with the new id spliced in; everything else takes the
-// ordinary path with the ordinary result.
+// Long lines (src/wire/long-line.ts): a plain response is decoded without parsing its large
+// result (a partial frame) and re-encoded as views of its own bytes with the new id spliced in;
+// everything else takes the ordinary path with the ordinary result.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { withId, withIdAndToken, type JsonObject } from '../../src/core/message.js';
-import { decodeLine, encode } from '../../src/wire/decode.js';
-import { LineSplitter } from '../../src/wire/line-splitter.js';
-import { decodeLongLine, encodeRaw, LONG_LINE } from '../../src/wire/long-line.js';
-import type { Frame } from '../../src/core/session.js';
+import type { Frame, MessageFrame } from '../../src/core/frame.js';
+import type { JsonObject, RequestId } from '../../src/core/message.js';
+import { Decoder, encode } from '../../src/wire/codec.js';
+import { decodeLine } from '../../src/wire/decode.js';
+import { LAZY_RESULT, LongLine, LONG_LINE } from '../../src/wire/long-line.js';
+import { TextLine } from '../../src/wire/splice.js';
 
 const SEED = Number(process.env.WIRE_SEED ?? 42);
 
-/** Decodes `text` the way the shell does when it arrives in `pieces`-sized chunks (threshold 1 byte). */
-function decode(text: string, fromChild = true, chunk = 7): Frame | undefined {
+/** Decodes `bytes` (a newline is added) as the shell does, cut into `chunk`-sized chunks, long-line threshold 1 byte. */
+function decodeBytes(bytes: Buffer, fromChild = true, chunk = 7, partial = true): Frame | undefined {
   let frame: Frame | undefined;
-  const s = new LineSplitter(
-    Infinity,
-    {
-      lineAt: (b, start, end) => (frame = decodeLine(b, fromChild, start, end)),
-      oversize: () => {
-        throw new Error('oversize');
-      },
-      longLine: (pieces, bytes, skim) => (frame = decodeLongLine(pieces, bytes, skim, fromChild)),
-    },
-    1,
-  );
-  const bytes = Buffer.from(`${text}\n`);
-  for (let i = 0; i < bytes.length; i += chunk) s.push(bytes.subarray(i, i + chunk));
+  const d = new Decoder({ from: fromChild ? 'child' : 'client', maxMessageBytes: Infinity, longLineBytes: 1, partial });
+  const all = Buffer.concat([bytes, Buffer.from('\n')]);
+  for (let i = 0; i < all.length; i += chunk) d.push(all.subarray(i, i + chunk), (f) => (frame = f));
   return frame;
 }
 
-const bytesOf = (views: Buffer[] | undefined): string => Buffer.concat(views ?? []).toString('utf8');
+function decode(text: string, fromChild = true, chunk = 7, partial = true): Frame | undefined {
+  return decodeBytes(Buffer.from(text), fromChild, chunk, partial);
+}
+
+/** The line the codec writes to forward `frame` with `id` (none: as it came). */
+function forward(frame: Frame | undefined, id?: RequestId): string {
+  if (!frame || !('msg' in frame)) throw new Error('not a message frame');
+  const e = encode({ type: 'forward', to: 'client', frame, ...(id === undefined ? {} : { id }) });
+  if (typeof e === 'string') return e;
+  if (Array.isArray(e)) return Buffer.concat(e).toString('utf8');
+  throw new Error(e.why);
+}
+
+/** What forwarding `frame` with `id` writes when it re-uses the long line's bytes (Buffer views); undefined otherwise. */
+function viewsOf(frame: Frame | undefined, id: RequestId): Buffer[] | undefined {
+  if (!frame || !('msg' in frame)) return undefined;
+  const e = encode({ type: 'forward', to: 'client', frame, id });
+  return Array.isArray(e) ? e : undefined;
+}
+
+const stringified = (msg: JsonObject): string => `${JSON.stringify(msg)}\n`;
 
 describe('long lines: plain responses', () => {
   const text = '{"jsonrpc":"2.0","id":17,"result":{"content":[{"type":"text","text":"x\\"y\\\\"}],"isError":false},"extra":{"kept":1}}';
@@ -44,48 +55,84 @@ describe('long lines: plain responses', () => {
   });
 
   it('re-encodes with a new id as views of the original bytes, nothing else changed', () => {
-    const msg = (decode(text) as { msg: JsonObject }).msg;
+    const frame = decode(text);
+    expect((frame as MessageFrame).raw).toBeInstanceOf(LongLine);
     for (const id of [3, 'a"b', '', 0, -1.5]) {
-      const out = encodeRaw(withId(msg, id));
-      expect(bytesOf(out)).toBe(encode(withId(JSON.parse(text) as JsonObject, id)));
+      expect(viewsOf(frame, id)).toBeDefined();
+      expect(forward(frame, id)).toBe(stringified({ ...(JSON.parse(text) as JsonObject), id }));
     }
-    expect(bytesOf(encodeRaw(msg))).toBe(`${text}\n`);
+    expect(forward(frame)).toBe(`${text}\n`);
   });
 
   it('an id at the end, whitespace and \\r\\n: the object is re-sent as it came, the id replaced', () => {
     const t = '{ "result" : {"a": [1, 2]}, "jsonrpc":"2.0" , "id" : "abc" } \r';
-    const msg = (decode(t) as { msg: JsonObject }).msg;
-    expect(bytesOf(encodeRaw(withId(msg, 9)))).toBe('{ "result" : {"a": [1, 2]}, "jsonrpc":"2.0" , "id" : 9 }\n');
+    expect(forward(decode(t), 9)).toBe('{ "result" : {"a": [1, 2]}, "jsonrpc":"2.0" , "id" : 9 }\n');
+    expect(forward(decode(t))).toBe('{ "result" : {"a": [1, 2]}, "jsonrpc":"2.0" , "id" : "abc" }\n');
   });
 
   it('an error response works the same way', () => {
     const t = '{"jsonrpc":"2.0","id":4,"error":{"code":-32000,"message":"no","data":{"big":"x"}}}';
-    const msg = (decode(t) as { msg: JsonObject }).msg;
-    expect((msg.error as JsonObject).code).toBe(-32000);
-    expect(bytesOf(encodeRaw(withId(msg, 5)))).toBe(encode(withId(JSON.parse(t) as JsonObject, 5)));
+    const frame = decode(t) as MessageFrame;
+    expect((frame.msg.error as JsonObject).code).toBe(-32000);
+    expect(viewsOf(frame, 5)).toBeDefined();
+    expect(forward(frame, 5)).toBe(stringified({ ...(JSON.parse(t) as JsonObject), id: 5 }));
   });
 
-  it('any other change to the message is not spliced (the caller stringifies it)', () => {
-    const msg = (decode(text) as { msg: JsonObject }).msg;
-    expect(encodeRaw({ ...msg, id: 1, extra: 2 })).toBeUndefined();
-    expect(encodeRaw({ ...msg, result: { other: true } })).toBeUndefined();
-    const { extra: _, ...fewer } = msg;
-    expect(encodeRaw(fewer)).toBeUndefined();
-    expect(encodeRaw({ ...msg, id: { not: 'an id' } as unknown as number })).toBeUndefined();
-    expect(encodeRaw({ jsonrpc: '2.0', id: 1, result: {} })).toBeUndefined();
+  it('what the core does to the decoded message does not change what is forwarded (the bytes and the output say it)', () => {
+    const frame = decode(text) as MessageFrame;
+    frame.msg.result = { other: true };
+    frame.msg.extra = 2;
+    delete frame.msg.jsonrpc;
+    expect(forward(frame, 1)).toBe(stringified({ ...(JSON.parse(text) as JsonObject), id: 1 }));
+    const frozen = decode(text) as MessageFrame;
+    Object.freeze(frozen.msg);
+    expect(forward(frozen, 'x')).toBe(stringified({ ...(JSON.parse(text) as JsonObject), id: 'x' }));
   });
 
-  it('the result is parsed only when something looks at it, and then behaves as the parsed object', () => {
+  it(`a result of ${LAZY_RESULT} bytes or more is left out (a partial frame); raw.parse() gives the whole message`, () => {
     const big = { content: [{ type: 'text', text: 'z'.repeat(100_000) }], tools: [{ name: 't' }] };
-    const t = JSON.stringify({ jsonrpc: '2.0', id: 1, result: big });
-    const msg = (decode(t, true, 65_536) as { msg: JsonObject }).msg;
-    const result = msg.result as JsonObject;
-    expect(typeof result).toBe('object');
-    expect(Object.keys(result)).toStrictEqual(['content', 'tools']);
-    expect('tools' in result).toBe(true);
-    expect((result.tools as JsonObject[])[0]!.name).toBe('t');
-    expect(JSON.stringify(result)).toBe(JSON.stringify(big));
-    expect({ ...result, _meta: { x: 1 } }).toStrictEqual({ ...big, _meta: { x: 1 } });
+    const t = JSON.stringify({ jsonrpc: '2.0', id: 1, result: big, _meta: { m: 1 } });
+    const frame = decode(t, true, 65_536) as Extract<MessageFrame, { kind: 'response' }>;
+    expect(frame).toMatchObject({ kind: 'response', id: 1, partial: true });
+    expect('result' in frame.msg).toBe(false);
+    expect(frame.msg).toStrictEqual({ jsonrpc: '2.0', id: 1, _meta: { m: 1 } });
+    expect(frame.raw!.bytes).toBe(t.length);
+    expect(frame.raw!.parse()).toStrictEqual(JSON.parse(t));
+    expect(viewsOf(frame, 'n')).toBeDefined();
+    expect(forward(frame, 'n')).toBe(stringified({ ...(JSON.parse(t) as JsonObject), id: 'n' }));
+    // A result just under the size is parsed at once.
+    const small = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { t: 'z'.repeat(LAZY_RESULT - 20) } });
+    const whole = decode(small, true, 65_536) as Extract<MessageFrame, { kind: 'response' }>;
+    expect(whole.partial).toBeUndefined();
+    expect(whole.msg).toStrictEqual(JSON.parse(small));
+  });
+
+  it('partial: false parses a large result too (for a core that reads msg only), and still re-sends the bytes', () => {
+    const t = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { t: 'z'.repeat(100_000) } });
+    const frame = decode(t, true, 65_536, false) as Extract<MessageFrame, { kind: 'response' }>;
+    expect(frame.partial).toBeUndefined();
+    expect(frame.msg).toStrictEqual(JSON.parse(t));
+    expect(viewsOf(frame, 2)).toBeDefined();
+  });
+
+  it("a partial frame's raw.parse() throws a SyntaxError when the bytes do not parse (never an empty result)", () => {
+    const t = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { t: 'z'.repeat(100_000) } });
+    const frame = decode(t, true, 65_536) as Extract<MessageFrame, { kind: 'response' }>;
+    expect(frame.partial).toBe(true);
+    // The skim checked the bytes as they came; should they be broken all the same (here: changed
+    // afterwards, in the pieces the frame holds), the parse says so.
+    const views = viewsOf(frame, 1)!;
+    const piece = views.find((v) => v.length > 100)!;
+    piece.fill(0x01, 20, 21); // a raw control character inside the string: no longer JSON
+    expect(() => frame.raw!.parse()).toThrow(SyntaxError);
+  });
+
+  it('a forward with a token of a partial frame parses it, and its failure is a value (no throw)', () => {
+    const t = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { t: 'z'.repeat(100_000) } });
+    const frame = decode(t, true, 65_536) as Extract<MessageFrame, { kind: 'response' }>;
+    expect(encode({ type: 'forward', to: 'client', frame, id: 3, token: 't' })).toBe(stringified({ ...(JSON.parse(t) as JsonObject), id: 3, params: { _meta: { progressToken: 't' } } }));
+    viewsOf(frame, 1)!.find((v) => v.length > 100)!.fill(0x01, 20, 21);
+    expect(encode({ type: 'forward', to: 'client', frame, id: 3, token: 't' })).toMatchObject({ ok: false, why: expect.stringMatching(/JSON/) });
   });
 
   it('LONG_LINE is where the shell starts using this path', () => {
@@ -119,8 +166,10 @@ describe('long lines: everything else takes the ordinary path, with the ordinary
 
   it('a request keeps its ordinary encoding (its token is rewritten by the core)', () => {
     const t = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"progressToken":1}}}';
-    const frame = decode(t, false) as { msg: JsonObject };
-    expect(encodeRaw(withIdAndToken(frame.msg, 5, 5))).toBeUndefined();
+    const frame = decode(t, false) as MessageFrame;
+    expect(frame.raw).toBeInstanceOf(TextLine);
+    const e = encode({ type: 'forward', to: 'child', frame, id: 5, token: 5 });
+    expect(e).toBe('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"_meta":{"progressToken":5}}}\n');
   });
 });
 
@@ -129,24 +178,6 @@ describe('long lines: everything else takes the ordinary path, with the ordinary
 // it. Now the skim refuses it and the line takes the ordinary path: refused as JSON, or decoded
 // with U+FFFD and re-serialised.
 describe('long lines: content only a full parse would refuse is never re-sent raw', () => {
-  /** Decodes `bytes` as the shell does, cut into `chunk`-sized pieces, long-line threshold 1 byte. */
-  function decodeBytes(bytes: Buffer, chunk: number): Frame | undefined {
-    let frame: Frame | undefined;
-    const s = new LineSplitter(
-      Infinity,
-      {
-        lineAt: (b, start, end) => (frame = decodeLine(b, true, start, end)),
-        oversize: () => {
-          throw new Error('oversize');
-        },
-        longLine: (pieces, n, skim) => (frame = decodeLongLine(pieces, n, skim, true)),
-      },
-      1,
-    );
-    const all = Buffer.concat([bytes, Buffer.from('\n')]);
-    for (let i = 0; i < all.length; i += chunk) s.push(all.subarray(i, i + chunk));
-    return frame;
-  }
   const response = (junk: Buffer, size: number) =>
     Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"'), Buffer.alloc(size, 'z'), junk, Buffer.alloc(size, 'z'), Buffer.from('"}]}}')]);
 
@@ -162,15 +193,16 @@ describe('long lines: content only a full parse would refuse is never re-sent ra
   ];
   for (const [name, j] of junk) {
     for (const size of [10, 70 * 1024]) {
-      it(`${name} in a ${size < 1000 ? 'short' : 'lazy (64 KB+)'} result: the same frame as the ordinary path, and not re-sent raw`, () => {
+      it(`${name} in a ${size < 1000 ? 'short' : 'partial (64 KB+)'} result: the same frame as the ordinary path, and not re-sent raw`, () => {
         const bytes = response(j, size);
         const short = decodeLine(bytes, true);
         for (const chunk of [1, 3, 7, 4096, bytes.length + 1]) {
           if (size > 1000 && chunk < 7) continue; // slow, and the cuts that matter are covered by the short case
-          const frame = decodeBytes(bytes, chunk);
+          const frame = decodeBytes(bytes, true, chunk);
           expect(frame?.kind).toBe(short?.kind);
           if (frame && 'msg' in frame) {
-            expect(encodeRaw(withId(frame.msg, 9))).toBeUndefined();
+            expect(frame.raw).not.toBeInstanceOf(LongLine);
+            expect(viewsOf(frame, 9)).toBeUndefined();
             expect(JSON.stringify(frame.msg)).toBe(JSON.stringify((short as { msg: JsonObject }).msg));
           } else {
             expect(frame).toMatchObject({ kind: 'unparsable', problem: 'json' });
@@ -184,8 +216,9 @@ describe('long lines: content only a full parse would refuse is never re-sent ra
     for (const size of [10, 70 * 1024]) {
       const bytes = response(Buffer.from('é\\n\\"\\u00e9😀'), size);
       for (const chunk of [7, 4096]) {
-        const frame = decodeBytes(bytes, chunk) as { msg: JsonObject };
-        expect(bytesOf(encodeRaw(withId(frame.msg, 9)))).toBe(`${bytes.toString('utf8').replace('"id":2', '"id":9')}\n`);
+        const frame = decodeBytes(bytes, true, chunk);
+        expect(viewsOf(frame, 9)).toBeDefined();
+        expect(forward(frame, 9)).toBe(`${bytes.toString('utf8').replace('"id":2', '"id":9')}\n`);
       }
     }
   });
@@ -199,11 +232,9 @@ describe('long lines: property', () => {
         const result = { value, ...extra };
         const orig = { jsonrpc: '2.0', id: was, result };
         const text = JSON.stringify(orig);
-        const frame = decode(text, true, chunk) as { kind: string; msg: JsonObject };
-        expect(frame.kind).toBe('response');
-        const out = withId(frame.msg, now);
-        const raw = encodeRaw(out);
-        expect(raw ? bytesOf(raw) : encode(out)).toBe(encode({ ...orig, id: now }));
+        const frame = decode(text, true, chunk);
+        expect(frame?.kind).toBe('response');
+        expect(forward(frame, now)).toBe(stringified({ ...orig, id: now }));
       }),
       { seed: SEED, numRuns: 200 },
     );

@@ -1,38 +1,41 @@
-// Short messages re-sent from their own text with only the id changed (src/wire/splice.ts).
+// Short messages re-sent from their own text, as they came or with only the id changed
+// (src/wire/splice.ts: a TextLine, the raw record of a short line). undefined from asSent() or
+// withId() means "may not be re-sent": the codec then stringifies (test/wire/codec.test.ts).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { withId, withIdAndToken, type JsonObject } from '../../src/core/message.js';
-import { decodeLine, encode } from '../../src/wire/decode.js';
-import { memberCount, spliceText } from '../../src/wire/splice.js';
+import type { JsonObject } from '../../src/core/message.js';
+import { decodeLine } from '../../src/wire/decode.js';
+import { memberCount, TextLine } from '../../src/wire/splice.js';
 
 const SEED = Number(process.env.WIRE_SEED ?? 42);
 
-function msgOf(text: string, fromChild = true): JsonObject {
+/** The message decoded from `text` and its TextLine. */
+function lineOf(text: string, fromChild = true): { msg: JsonObject; raw: TextLine } {
   const frame = decodeLine(Buffer.from(text), fromChild);
-  if (!frame || !('msg' in frame)) throw new Error(`not a message: ${text}`);
-  return frame.msg;
+  if (!frame || !('msg' in frame) || !(frame.raw instanceof TextLine)) throw new Error(`not a message with its text: ${text}`);
+  return { msg: frame.msg, raw: frame.raw };
 }
 
-describe('spliceText: the id written into the text the message came in', () => {
+describe('TextLine.withId: the id written into the text the message came in', () => {
   it('id right after jsonrpc (most servers)', () => {
-    const m = msgOf('{"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hi"}]}}');
-    expect(spliceText(withId(m, 'abc'))).toBe('{"jsonrpc":"2.0","id":"abc","result":{"content":[{"type":"text","text":"hi"}]}}\n');
+    const m = lineOf('{"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hi"}]}}');
+    expect(m.raw.withId('abc')).toBe('{"jsonrpc":"2.0","id":"abc","result":{"content":[{"type":"text","text":"hi"}]}}\n');
   });
 
   it('id last (the TypeScript SDK), string ids both ways', () => {
-    const m = msgOf('{"result":{},"jsonrpc":"2.0","id":"x-1"}');
-    expect(spliceText(withId(m, 12))).toBe('{"result":{},"jsonrpc":"2.0","id":12}\n');
+    const m = lineOf('{"result":{},"jsonrpc":"2.0","id":"x-1"}');
+    expect(m.raw.withId(12)).toBe('{"result":{},"jsonrpc":"2.0","id":12}\n');
   });
 
   it('a request with only its id changed (no progress token to rewrite)', () => {
-    const m = msgOf('{"method":"tools/list","params":{},"jsonrpc":"2.0","id":0}', false);
-    expect(spliceText(withIdAndToken(m, 3))).toBe('{"method":"tools/list","params":{},"jsonrpc":"2.0","id":3}\n');
+    const m = lineOf('{"method":"tools/list","params":{},"jsonrpc":"2.0","id":0}', false);
+    expect(m.raw.withId(3)).toBe('{"method":"tools/list","params":{},"jsonrpc":"2.0","id":3}\n');
   });
 
   it('a message sent on unchanged is its own text', () => {
     const t = '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"é"}}';
-    expect(spliceText(msgOf(t))).toBe(`${t}\n`);
+    expect(lineOf(t).raw.asSent()).toBe(`${t}\n`);
   });
 
   it('ids the text does not hold plainly are left to JSON.stringify', () => {
@@ -43,49 +46,48 @@ describe('spliceText: the id written into the text the message came in', () => {
       '{ "jsonrpc":"2.0","id":1,"result":{}}', // not the usual layout...
       '{"id":1,"jsonrpc":"2.0","result":{}}', // ...nor id last
     ]) {
-      expect(spliceText(withId(msgOf(t), 2)), t).toBeUndefined();
+      expect(lineOf(t).raw.withId(2), t).toBeUndefined();
     }
   });
 
   it('an id nested at the end of the text is not taken for the top-level one', () => {
-    const m = msgOf('{"jsonrpc":"2.0","id":7,"result":{"id":7}}');
-    expect(spliceText(withId(m, 8))).toBe('{"jsonrpc":"2.0","id":8,"result":{"id":7}}\n');
-    const n = msgOf('{"result":{"x":{"id":7}},"jsonrpc":"2.0","id":7}');
-    expect(spliceText(withId(n, 8))).toBe('{"result":{"x":{"id":7}},"jsonrpc":"2.0","id":8}\n');
+    const m = lineOf('{"jsonrpc":"2.0","id":7,"result":{"id":7}}');
+    expect(m.raw.withId(8)).toBe('{"jsonrpc":"2.0","id":8,"result":{"id":7}}\n');
+    const n = lineOf('{"result":{"x":{"id":7}},"jsonrpc":"2.0","id":7}');
+    expect(n.raw.withId(8)).toBe('{"result":{"x":{"id":7}},"jsonrpc":"2.0","id":8}\n');
   });
 
-  it('any other change is left to JSON.stringify', () => {
-    const m = msgOf('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"progressToken":1}}}', false);
-    expect(spliceText(withIdAndToken(m, 2, 2))).toBeUndefined();
-    expect(spliceText({ ...m, extra: true })).toBeUndefined();
-    const { params: _, ...fewer } = m;
-    expect(spliceText(fewer)).toBeUndefined();
-    expect(spliceText({ jsonrpc: '2.0', id: 1, result: {} })).toBeUndefined();
+  it('a message repaired on the way in (no jsonrpc) is never re-sent from its text; parse() repairs it again', () => {
+    const m = lineOf('{"id":1,"result":{}}', true);
+    expect(m.msg.jsonrpc).toBe('2.0');
+    expect(m.raw.withId(2)).toBeUndefined();
+    expect(m.raw.asSent()).toBeUndefined();
+    expect(m.raw.parse()).toStrictEqual({ id: 1, result: {}, jsonrpc: '2.0' });
   });
 
-  it('a message repaired on the way in (no jsonrpc) is never spliced', () => {
-    const m = msgOf('{"id":1,"result":{}}', true);
-    expect(m.jsonrpc).toBe('2.0');
-    expect(spliceText(withId(m, 2))).toBeUndefined();
+  it('bytes: the line as it came, \r included, the newline not', () => {
+    expect(lineOf('{"jsonrpc":"2.0","id":1,"result":{"t":"é"}}').raw.bytes).toBe(Buffer.byteLength('{"jsonrpc":"2.0","id":1,"result":{"t":"é"}}'));
+    const frame = decodeLine(Buffer.from('{"jsonrpc":"2.0","id":1,"result":{}}\r'), true);
+    expect(frame && 'raw' in frame ? frame.raw?.bytes : undefined).toBe(37);
   });
 });
 
 // Bug 7: JSON.parse keeps the last of duplicate keys, other parsers the first (or refuse the
 // line). A text with a top-level key twice was re-sent as it came (or with one of two ids
 // rewritten), so the peer could read another message than mcp-leash did.
-describe('spliceText: a text with a top-level key twice is never re-used', () => {
+describe('TextLine: a text with a top-level key twice is never re-used', () => {
   it('a request with its id twice: not spliced (one id rewritten, the other left in place)', () => {
-    const m = msgOf('{"jsonrpc":"2.0","id":0,"method":"tools/call","params":{"name":"echo"},"id":"x"}', false);
-    expect(m.id).toBe('x');
-    expect(spliceText(withIdAndToken(m, 3))).toBeUndefined();
-    const n = msgOf('{"jsonrpc":"2.0","id":"x","method":"ping","id":5}', false);
-    expect(spliceText(withId(n, 3))).toBeUndefined();
+    const m = lineOf('{"jsonrpc":"2.0","id":0,"method":"tools/call","params":{"name":"echo"},"id":"x"}', false);
+    expect(m.msg.id).toBe('x');
+    expect(m.raw.withId(3)).toBeUndefined();
+    const n = lineOf('{"jsonrpc":"2.0","id":"x","method":"ping","id":5}', false);
+    expect(n.raw.withId(3)).toBeUndefined();
   });
 
   it('a message sent on unchanged with its method twice is not its own text', () => {
-    const m = msgOf('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2},"method":"foo/bar"}', false);
-    expect(m.method).toBe('foo/bar');
-    expect(spliceText(m)).toBeUndefined();
+    const m = lineOf('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2},"method":"foo/bar"}', false);
+    expect(m.msg.method).toBe('foo/bar');
+    expect(m.raw.asSent()).toBeUndefined();
   });
 
   it('any key twice, spelled the same or with escapes, spaced or not', () => {
@@ -99,17 +101,17 @@ describe('spliceText: a text with a top-level key twice is never re-used', () =>
       '{"result":{}, "jsonrpc":"2.0", "id" :0 , "id":1}',
       '{"jsonrpc":"2.0","id":1,"result":{},"__proto__":{},"__proto__":{"a":1}}',
     ]) {
-      const m = msgOf(t);
-      expect(spliceText(m), t).toBeUndefined();
-      expect(spliceText(withId(m, 2)), t).toBeUndefined();
+      const m = lineOf(t);
+      expect(m.raw.asSent(), t).toBeUndefined();
+      expect(m.raw.withId(2), t).toBeUndefined();
     }
   });
 
   it('what looks like keys inside strings and nested objects does not stop a splice', () => {
     const t = '{"jsonrpc":"2.0","id":1,"result":{"id":1,"text":"a,\\"id\\":2,}{[\\\\","x":[{"id":3},"]"]}}';
-    const m = msgOf(t);
-    expect(spliceText(m)).toBe(`${t}\n`);
-    expect(spliceText(withId(m, 'q'))).toBe(`${t.replace('"id":1,"result"', '"id":"q","result"')}\n`);
+    const m = lineOf(t);
+    expect(m.raw.asSent()).toBe(`${t}\n`);
+    expect(m.raw.withId('q')).toBe(`${t.replace('"id":1,"result"', '"id":"q","result"')}\n`);
   });
 });
 
@@ -144,7 +146,7 @@ describe('memberCount: the top-level members of a JSON object text', () => {
   });
 });
 
-describe('spliceText: property', () => {
+describe('TextLine.withId: property', () => {
   it('whatever the message and ids, a splice means the same as JSON.stringify', () => {
     const id = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string());
     const layout = fc.constantFrom('first', 'last');
@@ -152,11 +154,10 @@ describe('spliceText: property', () => {
       fc.property(id, id, fc.jsonValue(), layout, fc.boolean(), (was, now, result, where, spaced) => {
         const orig = where === 'first' ? { jsonrpc: '2.0', id: was, result } : { result, jsonrpc: '2.0', id: was };
         const text = spaced ? JSON.stringify(orig, null, 1).replace(/\n/g, ' ') : JSON.stringify(orig);
-        const out = withId(msgOf(text), now);
-        const line = spliceText(out);
+        const line = lineOf(text).raw.withId(now);
         if (line === undefined) return;
         expect(line.endsWith('\n') && line.indexOf('\n') === line.length - 1).toBe(true);
-        expect(JSON.parse(line)).toStrictEqual(JSON.parse(encode(out)));
+        expect(JSON.parse(line)).toStrictEqual({ ...(JSON.parse(text) as JsonObject), id: now });
       }),
       { seed: SEED, numRuns: 500 },
     );
