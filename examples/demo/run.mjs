@@ -88,6 +88,8 @@ function command(line) {
   return out.join('\n');
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The hard limit of the host in part (e): Claude Desktop, Cowork and Copilot CLI have one at 60s. */
+const HARD_LIMIT_MS = 10_000;
 
 function wrap(text, width = 74) {
   const out = [];
@@ -185,7 +187,7 @@ print(wrap(
   `The server in ${rel(SERVER)} is a legacy MCP server: it never sends progress, ` +
     `and only one of its tools listens to cancellation. First a scripted MCP SDK client uses it ` +
     `through mcp-leash with the policy in ${rel(POLICY)} (heartbeat every 1s; hang limited to 3s, ` +
-    `stubborn to 2s), then directly.`,
+    `stubborn to 2s; index_repo becomes a job after 8s), then directly.`,
   78,
 ));
 
@@ -278,6 +280,28 @@ step('(d) stubborn: works for 6s and ignores cancellation; the policy gives it 2
   print(`    ${dropped ? OK : NO} the server's late answer never reached the client: mcp-leash dropped it (the trace records it)`);
 }
 
+// (e) a host with a hard limit: a job the model awaits
+step('(e) index_repo: 20s of work; the host cuts every tool call at 10s, progress or not; detachAfter 8s');
+print(c.dim('    callTool(..., { timeout: 10000 }), then leash_await in a loop, as a model would'));
+{
+  const t0 = Date.now();
+  const first = await leashed.client.callTool({ name: 'index_repo', arguments: {} }, undefined, { timeout: HARD_LIMIT_MS });
+  const job = first._meta?.['mcp-leash/job']?.id;
+  const detached = expect(typeof job === 'string' && Date.now() - t0 < HARD_LIMIT_MS, '(e) index_repo should be answered with a job before the 10s limit');
+  print(`    ${detached ? OK : NO} after ${secs(Date.now() - t0)}, before the host's limit, the model reads:`);
+  print(c.yellow(indent(wrap(textOf(first), 70))));
+  let result = first;
+  for (let i = 0; typeof job === 'string' && i < 5; i++) {
+    const t1 = Date.now();
+    result = await leashed.client.callTool({ name: 'leash_await', arguments: { job } }, undefined, { timeout: HARD_LIMIT_MS });
+    const state = result._meta?.['mcp-leash/job']?.state;
+    print(`    leash_await {"job": "${job}"} answered after ${secs(Date.now() - t1)}: ${state === 'running' ? c.dim(textOf(result)) : `"${textOf(result)}"`}`);
+    if (state !== 'running') break;
+  }
+  const ok = expect(/Indexed 1,204 files/.test(textOf(result)) && !result.isError, '(e) leash_await should bring back the real result of index_repo');
+  print(`    ${ok ? OK : NO} after ${secs(Date.now() - t0)} in all, the model has the real result; no call ever reached the 10s limit.`);
+}
+
 await leashed.client.close();
 
 // ── 2. without mcp-leash ─────────────────────────────────────────────────────────────────────
@@ -313,6 +337,17 @@ step('(b) hang, client timeout 3s');
   } catch (err) {
     print(`    ${NO} after ${secs(Date.now() - t0)}: ${c.red(err instanceof Error ? err.message : String(err))}`);
     print('      Only because this client set its own timeout; many hosts wait minutes, or forever.');
+  }
+}
+step('(e) index_repo, with a host that cuts tool calls at 10s');
+{
+  const t0 = Date.now();
+  try {
+    await direct.client.callTool({ name: 'index_repo', arguments: {} }, undefined, { timeout: HARD_LIMIT_MS });
+    expect(false, '(e, direct) index_repo should be cut at the 10s limit');
+  } catch (err) {
+    print(`    ${NO} after ${secs(Date.now() - t0)}: ${c.red(err instanceof Error ? err.message : String(err))}`);
+    print('      20 seconds of work, and the model gets nothing; asking again starts it over.');
   }
 }
 await direct.client.close();

@@ -10,6 +10,7 @@
 //   hang              never answers.
 //   stubborn          works for ~6 s and answers even when cancelled (a late answer).
 //   cancellable_work  works for 10 s; on notifications/cancelled it stops and logs "stopped work".
+//   index_repo        silent for ~20 s, then answers: longer than a host with a hard 10 s limit allows.
 //
 // What it does goes to stderr, prefixed "[demo-server]", so that you can watch it.
 
@@ -18,6 +19,7 @@ import { createInterface } from 'node:readline';
 const SLOW_REPORT_MS = Number(process.env.DEMO_SLOW_REPORT_MS ?? 8000);
 const STUBBORN_MS = Number(process.env.DEMO_STUBBORN_MS ?? 6000);
 const CANCELLABLE_MS = Number(process.env.DEMO_CANCELLABLE_MS ?? 10000);
+const INDEX_MS = Number(process.env.DEMO_INDEX_MS ?? 20000);
 
 const started = Date.now();
 // Each line carries the server's own clock (epoch ms), so the demo can show it in time order with
@@ -31,6 +33,7 @@ const TOOLS = [
   { name: 'hang', description: 'Never answers (a bug in the server).', inputSchema: { type: 'object', properties: {} } },
   { name: 'stubborn', description: 'Works for about 6 seconds and ignores cancellation.', inputSchema: { type: 'object', properties: {} } },
   { name: 'cancellable_work', description: 'Works for 10 seconds; stops when cancelled.', inputSchema: { type: 'object', properties: {} } },
+  { name: 'index_repo', description: 'Indexes a repository. Takes about 20 seconds and says nothing meanwhile.', inputSchema: { type: 'object', properties: {} } },
 ];
 
 /** Work in progress, by request id, for the one tool that listens to cancellation. */
@@ -47,6 +50,13 @@ function callTool(id, name) {
       return;
     case 'hang':
       log(`hang (request ${id}): waiting for something that will never happen`);
+      return;
+    case 'index_repo':
+      log(`index_repo (request ${id}): indexing, back in ${INDEX_MS / 1000}s`);
+      setTimeout(() => {
+        log(`index_repo (request ${id}): done, answering`);
+        send({ jsonrpc: '2.0', id, result: text('Indexed 1,204 files (3 skipped: binary).') });
+      }, INDEX_MS);
       return;
     case 'stubborn': {
       log(`stubborn (request ${id}): started, ${STUBBORN_MS / 1000}s of work`);

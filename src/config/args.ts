@@ -54,6 +54,7 @@ export interface Flags {
   timeoutMs?: number;
   toolTimeouts: { tool: string; totalTimeoutMs: number }[];
   heartbeatMs?: number;
+  detachAfterMs?: number;
   maxConcurrency?: number;
   logLevel?: LogLevel;
   logFile?: string;
@@ -107,6 +108,9 @@ function apply(flags: Flags, spec: OptionSpec, name: string, value: string): voi
       return;
     case 'heartbeat':
       flags.heartbeatMs = duration(name, value);
+      return;
+    case 'detachAfter':
+      flags.detachAfterMs = duration(name, value);
       return;
     case 'maxConcurrency':
       flags.maxConcurrency = concurrency(value);
@@ -210,6 +214,7 @@ export function parseArgv(argv: string[], cwd: string, load: ConfigLoader | unde
   const policy = copyPolicy(loaded?.policy ?? DEFAULT_POLICY);
   if (flags.timeoutMs !== undefined) policy.defaults.totalTimeoutMs = flags.timeoutMs;
   if (flags.heartbeatMs !== undefined) policy.defaults.heartbeatMs = flags.heartbeatMs;
+  if (flags.detachAfterMs !== undefined) policy.defaults.detachAfterMs = flags.detachAfterMs;
   if (flags.maxConcurrency !== undefined) policy.maxConcurrency = flags.maxConcurrency;
   for (const rule of flags.toolTimeouts) policy.rules.push({ ...rule, flag: '--tool-timeout' });
 

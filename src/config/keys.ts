@@ -97,6 +97,10 @@ const HEARTBEAT_DOC = 'While a request with a progress token waits, the client h
 const MAX_RESULT_DOC =
   'Largest tools/call answer passed on as it came, measured on the wire; a larger one is handled as onLargeResult says. 0 or "off": no limit.';
 const onLargeResult = oneOf(['truncate', 'spill', 'error']);
+const DETACH_DOC =
+  'tools/call only: a call still unanswered this long after receipt (queue time included) is answered at once with a job the model ' +
+  'can wait for with leash_await (or stop with leash_cancel), and goes on at the server under its own limits. Set it a little below ' +
+  "the host's hard limit on tool calls. 0 or \"off\": never.";
 const ON_LARGE_DOC =
   'What a tools/call answer over maxResultBytes becomes. "truncate": the beginning of its text, within the limit, and a note the model can act on. ' +
   '"spill": the whole result written to a file in spill.folder, and an answer with its beginning and the file\'s path. ' +
@@ -113,6 +117,7 @@ export const RULE_KEYS: readonly KeyRow[] = [
   ruleKey('maxConcurrency', 'maxConcurrency', positiveInt, 'At most this many calls of the matching tools at once (only on a rule with "tool"); the top-level maxConcurrency still applies.'),
   ruleKey('maxResultBytes', 'maxResultBytes', size, MAX_RESULT_DOC),
   ruleKey('onLargeResult', 'onLargeResult', onLargeResult, ON_LARGE_DOC),
+  ruleKey('detachAfter', 'detachAfterMs', duration, DETACH_DOC),
 ];
 
 export const RULE_DOC =
@@ -156,6 +161,7 @@ export const CONFIG_KEYS: readonly Row[] = [
       key('heartbeat', 'defaults.heartbeatMs', duration, HEARTBEAT_DOC, { flag: '--heartbeat' }),
       key('maxResultBytes', 'defaults.maxResultBytes', size, MAX_RESULT_DOC),
       key('onLargeResult', 'defaults.onLargeResult', onLargeResult, ON_LARGE_DOC),
+      key('detachAfter', 'defaults.detachAfterMs', duration, DETACH_DOC, { flag: '--detach-after' }),
     ],
   },
   {
@@ -221,6 +227,18 @@ export const CONFIG_KEYS: readonly Row[] = [
     ],
   },
   key('tasks', 'tasks', oneOf(['off', 'auto']), 'Task-augmented requests (MCP 2025-11-25).', { help: 'task-augmented requests' }),
+  {
+    type: 'group',
+    name: 'jobs',
+    doc: 'Jobs: tool calls answered early by detachAfter, whose results leash_await returns.',
+    help: 'tool calls answered early by detachAfter (see README, Jobs)',
+    keys: [
+      key('awaitMax', 'jobs.awaitMaxMs', duration, 'Longest one leash_await call blocks before it answers "still running"; 0 or "off": the job\'s own detachAfter.'),
+      key('ttl', 'jobs.ttlMs', duration, 'How long a finished job\'s result is kept for leash_await after it ended.'),
+      key('max', 'jobs.max', positiveInt, 'At most this many jobs (running or finished) are kept; the oldest finished ones make room.'),
+      key('maxBytes', 'jobs.maxBytes', positiveInt, 'At most this many bytes of finished jobs\' results are kept; the oldest go first, and a larger result by itself fails its job.'),
+    ],
+  },
   {
     type: 'group',
     name: 'tools',

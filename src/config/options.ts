@@ -9,6 +9,7 @@ export type OptionKey =
   | 'timeout'
   | 'toolTimeout'
   | 'heartbeat'
+  | 'detachAfter'
   | 'maxConcurrency'
   | 'logLevel'
   | 'logFile'
@@ -54,6 +55,13 @@ const OPTION_ROWS: readonly OptionSpec[] = [
     names: ['--heartbeat'],
     value: 'DUR',
     help: 'progress heartbeat for requests with a progress token',
+  },
+  {
+    key: 'detachAfter',
+    names: ['--detach-after'],
+    value: 'DUR',
+    help: 'turn a tool call still running after DUR into a job',
+    ...keyDefault('--detach-after'),
   },
   {
     key: 'maxConcurrency',

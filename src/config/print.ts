@@ -50,6 +50,7 @@ export function explainTool(policy: Policy, tool: string): string {
     `  idleTimeout:  ${f(r.idleTimeoutMs)}`,
     `  onTimeout:    ${r.onTimeout}`,
     `  heartbeat:    ${f(r.heartbeatMs)}`,
+    `  detachAfter:  ${f(r.detachAfterMs)}${r.detachAfterMs > 0 ? `; then a job, each leash_await waits up to ${f(policy.jobs.awaitMaxMs > 0 ? policy.jobs.awaitMaxMs : r.detachAfterMs)}, a result is kept ${f(policy.jobs.ttlMs)}` : ''}`,
     `  maxResultBytes: ${r.maxResultBytes > 0 ? `${writeSize(r.maxResultBytes)}, onLargeResult ${r.onLargeResult}` : 'off'}`,
     `  maxConcurrency: ${r.limit !== undefined ? `${r.limit} for this rule, ` : ''}${Number.isFinite(policy.maxConcurrency) ? policy.maxConcurrency : 'unlimited'} overall`,
     `  from: ${r.from.join(', ')}`,

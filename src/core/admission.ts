@@ -4,10 +4,11 @@
 // never wait and take no slot), and waits in the FIFO otherwise. close(): the only place a call
 // ends: its phase moves to 'ended' (call-life.ts), its one answer goes out (to the client, or
 // into its task), its 'call-ended' event is emitted, its timer is disarmed, its slot is freed,
-// and queued calls that now fit are dispatched.
+// and queued calls that now fit are dispatched. A job's call (jobs.ts) ends here too, but its
+// client was answered at detach(): its answer and its end go to the job store instead.
 
 import type { Policy } from '../policy/types.js';
-import { dispatch, end, type CallInput, type ClientCall, type IllegalHook } from './call-life.js';
+import { detach, dispatch, end, isJob, type CallInput, type ClientCall, type IllegalHook } from './call-life.js';
 import type { ClientCalls } from './client-calls.js';
 import type { DeadlineQueue } from './deadlines.js';
 import type { CallPhase, Outcome, TimeoutKind } from './events.js';
@@ -22,7 +23,7 @@ export interface Ending {
   outcome: Outcome;
   by: 'server' | 'leash' | 'requester';
   timeout?: { kind: TimeoutKind; limitMs: number; cancelSentToServer: boolean };
-  cancelledBy?: 'client' | 'task';
+  cancelledBy?: 'client' | 'task' | 'job';
 }
 
 /**
@@ -48,9 +49,11 @@ export interface AdmissionDeps {
   childUp(): boolean;
   /** A task's call got its answer (tasks "auto"): the task keeps it instead of the client. */
   completeTask(call: ClientCall, response: JsonObject, now: number): void;
+  /** A job's call ended (jobs.ts): the job store keeps what it gave. */
+  jobEnded(call: ClientCall, ending: Ending, answer: Answer, now: number): void;
 }
 
-type Ends = Exclude<CallInput, 'dispatch' | 'child-progress'>;
+type Ends = Exclude<CallInput, 'dispatch' | 'child-progress' | 'detach'>;
 
 export class Admission {
   #d: AdmissionDeps;
@@ -84,13 +87,15 @@ export class Admission {
 
   /** The one way a call ends (see the file comment). `answer` is undefined for a cancelled call. */
   close(call: ClientCall, input: Ends, ending: Ending, answer: Answer, now: number): void {
-    const phase: CallPhase = call.phase === 'queued' ? 'queued' : 'running';
+    const phase: CallPhase = call.phase === 'queued' || call.phase === 'parked' ? 'queued' : 'running';
+    const job = isJob(call);
     if (!end(call, input, this.#d.illegal)) return;
-    if (answer !== undefined) {
+    if (job) this.#d.jobEnded(call, ending, answer, now);
+    else if (answer !== undefined) {
       if ('frame' in answer) this.#answer(call, answer.frame, undefined, now);
       else this.#answer(call, undefined, answer.msg, now, answer.spill);
     }
-    if (this.#d.out.events) this.#ended(call, ending, answer === undefined ? undefined : 'msg' in answer ? answer.msg : answer.frame.msg, phase, now);
+    if (this.#d.out.events && !job) this.#ended(call, ending, answer === undefined ? undefined : 'msg' in answer ? answer.msg : answer.frame.msg, phase, now);
     this.#release(call, now);
   }
 
@@ -100,6 +105,8 @@ export class Admission {
    * every call when nobody reads events (bench/README.md, CPU per pipelined call).
    */
   answeredByChild(call: ClientCall, frame: MessageFrame, now: number): void {
+    // A job's answer goes to the job store (close() knows how); jobs are rare, the fast path is not for them.
+    if (isJob(call)) return this.close(call, 'answer', { outcome: outcomeOf(frame.msg, call.method), by: 'server' }, { frame }, now);
     if (!end(call, 'answer', this.#d.illegal)) return;
     this.#answer(call, frame, undefined, now);
     if (this.#d.out.events) this.#ended(call, { outcome: outcomeOf(frame.msg, call.method), by: 'server' }, frame.msg, 'running', now);
@@ -119,11 +126,27 @@ export class Admission {
   }
 
   /**
-   * The child died: running calls get `answer(call)`, and queued ones too unless a restart
-   * follows (they wait for the next child). Returns how many were failed.
+   * detachAfter passed (jobs.ts): the call becomes a job and its client gets `msg` now, which
+   * ends the client's request (its 'call-ended'); the call itself goes on, keeping its key, slot
+   * and timers. Its client id is forgotten: a client cancel can no longer reach it.
+   */
+  detach(call: ClientCall, msg: JsonObject, now: number): boolean {
+    const { calls, out } = this.#d;
+    const phase: CallPhase = call.phase === 'queued' ? 'queued' : 'running';
+    if (!detach(call, this.#d.illegal)) return false;
+    out.send('client', msg, call.id);
+    if (out.events) out.event({ type: 'call-ended', call: call.id, outcome: 'ok', by: 'leash', ms: now - call.receivedAt, at: now, phase });
+    calls.forgetClientId(call);
+    this.arm(call);
+    return true;
+  }
+
+  /**
+   * The child died: calls it had (jobs included) get `answer(call)`, and queued ones too unless
+   * a restart follows (they wait for the next child). Returns how many were failed.
    */
   failAll(answer: (call: ClientCall) => JsonObject, restarting: boolean, now: number): number {
-    const failed = this.#d.calls.all().filter((c) => c.phase === 'running' || !restarting);
+    const failed = this.#d.calls.all().filter((c) => c.phase === 'running' || c.phase === 'detached' || !restarting);
     for (const call of failed) this.close(call, 'child-exit', { outcome: 'server-exited', by: 'leash' }, { msg: answer(call) }, now);
     return failed.length;
   }
@@ -139,12 +162,16 @@ export class Admission {
     const queuedMs = now - call.receivedAt;
     // The child gets a token of ours when the client asked for progress, or when an idle timeout
     // needs the child's progress to know it is alive.
-    const token = call.clientToken !== undefined || (call.rule.idleTimeoutMs > 0 && call.method !== 'initialize') ? call.key : undefined;
+    // A call that may become a job gets one too: its progress goes into the job's texts.
+    const token =
+      call.clientToken !== undefined || (call.rule.idleTimeoutMs > 0 && call.method !== 'initialize') || call.detachAt !== Infinity || call.phase === 'parked' ? call.key : undefined;
+    const job = call.phase === 'parked';
     const frame = dispatch(call, now, token, this.#d.illegal);
     if (frame === undefined) return;
     calls.takeSlot(call);
     out.forward('child', frame, call.key, token, call.id);
-    if (out.events) out.event({ type: 'call-dispatched', call: call.id, queuedMs, at: now });
+    // A parked job's client request already ended; its dispatch is the job's own business.
+    if (out.events && !job) out.event({ type: 'call-dispatched', call: call.id, queuedMs, at: now });
   }
 
   /** The call's one answer: a frame from the child forwarded, or `msg` of mcp-leash's own. */

@@ -7,6 +7,10 @@
  *   queued   waiting inside mcp-leash for a concurrency slot, or for a child to come up; the
  *            request (`frame`) is held here and the child has never seen it;
  *   running  sent to the child under the key mcp-leash gave it (its id on the child link);
+ *   parked   a job (jobs.ts) still queued: the client's request was answered with a job handle
+ *            at detachAfter, and the call waits for its slot as it did when queued;
+ *   detached a job at the child: the client's request was answered with a job handle, the child
+ *            still runs it under its own limits, and its answer goes to the job store;
  *   ended    answered, cancelled, timed out or failed; it has left the table for good.
  *
  * Rules of this file:
@@ -27,15 +31,27 @@
  *        └─ cancel, timeout,  └─ answer, invalid-answer, unencodable, cancel, timeout,
  *           child-exit, task-cancel,                     child-exit, task-cancel, illegal
  *           illegal ──────────────────────────────▶ ended
+ *
+ *      queued ──detach──▶ parked ──dispatch──▶ detached ◀──detach── running
+ *                           │                    │  (child-progress: detached)
+ *                           └─ job-cancel,       └─ answer, invalid-answer, unencodable,
+ *                              timeout,             job-cancel, timeout, child-exit, illegal
+ *                              child-exit, illegal ─────▶ ended
+ *
+ *   A job's call keeps its key, its slot and its limits; only who hears its end changes: the
+ *   client heard 'detach' (its request is over, call-ended 'ok' by 'leash'), and the job store
+ *   hears the end (job-ended). Client cancels cannot reach a job's call (its client id is
+ *   forgotten at detach); leash_cancel ends it with 'job-cancel'.
  */
 
 import type { ResolvedRule } from '../policy/types.js';
 import type { CallId } from './events.js';
 import type { MessageFrame } from './frame.js';
+import type { JobProgress } from './job-store.js';
 import type { ProgressToken, RequestId } from './message.js';
 import type { ProgressState } from './progress.js';
 
-export type CallPhase = 'queued' | 'running' | 'ended';
+export type CallPhase = 'queued' | 'running' | 'parked' | 'detached' | 'ended';
 
 export type CallInput =
   /** A slot is free and a child is up: the request goes to the child. */
@@ -57,16 +73,34 @@ export type CallInput =
   /** The client cancelled the task this call runs for. */
   | 'task-cancel'
   /** mcp-leash itself went wrong with this call (rule 2); it is answered -32603. */
-  | 'illegal';
+  | 'illegal'
+  /** detachAfter passed: the client got a job handle; the call goes on as a job (jobs.ts). */
+  | 'detach'
+  /** leash_cancel stopped the job this call runs for. */
+  | 'job-cancel';
 
 const ENDS = { cancel: 'ended', timeout: 'ended', 'child-exit': 'ended', 'task-cancel': 'ended', illegal: 'ended' } as const;
+/** What ends a job: no client cancel (the client's request is over), but leash_cancel. */
+const JOB_ENDS = { 'job-cancel': 'ended', timeout: 'ended', 'child-exit': 'ended', illegal: 'ended' } as const;
 
 /** The whole life of a call: for each phase, the inputs it accepts and the phase they lead to. */
 export const TRANSITIONS: { readonly [P in CallPhase]: { readonly [I in CallInput]?: CallPhase } } = {
-  queued: { dispatch: 'running', ...ENDS },
-  running: { 'child-progress': 'running', answer: 'ended', 'invalid-answer': 'ended', unencodable: 'ended', ...ENDS },
+  queued: { dispatch: 'running', detach: 'parked', ...ENDS },
+  running: { 'child-progress': 'running', answer: 'ended', 'invalid-answer': 'ended', unencodable: 'ended', detach: 'detached', ...ENDS },
+  parked: { dispatch: 'detached', ...JOB_ENDS },
+  detached: { 'child-progress': 'detached', answer: 'ended', 'invalid-answer': 'ended', unencodable: 'ended', ...JOB_ENDS },
   ended: {},
 };
+
+/** The child has the call (it may answer it, report progress, be told to cancel it). */
+export function atChild(call: ClientCall): boolean {
+  return call.phase === 'running' || call.phase === 'detached';
+}
+
+/** The call is a job: the client's request was answered at detach. */
+export function isJob(call: ClientCall): boolean {
+  return call.phase === 'parked' || call.phase === 'detached';
+}
 
 interface CallCommon {
   /** The id the child sees (and our progress token for it): integers from 1, never reused. */
@@ -88,6 +122,12 @@ interface CallCommon {
   readonly unslotted: boolean;
   /** The request asked for a later page (params.cursor): its list result is partial. */
   readonly hadCursor: boolean;
+  /**
+   * jobs.ts owns these two. When the call becomes a job (receipt + detachAfter; Infinity: never,
+   * or already decided), and the child's last progress, kept for the job's texts.
+   */
+  detachAt: number;
+  childProgress: JobProgress | undefined;
   /** The request carried the 2026 envelope: results mcp-leash writes for it need resultType (era.ts). */
   readonly modern: boolean;
 }
@@ -95,8 +135,8 @@ interface CallCommon {
 /** The fields that belong to a phase; a call has them all, with these types in each phase. */
 export type ClientCall = CallCommon &
   (
-    | { readonly phase: 'queued'; readonly frame: MessageFrame; readonly startedAt: undefined; readonly childToken: undefined; readonly lastChildProgressAt: undefined }
-    | { readonly phase: 'running'; readonly frame: undefined; readonly startedAt: number; readonly childToken: number | undefined; readonly lastChildProgressAt: number | undefined }
+    | { readonly phase: 'queued' | 'parked'; readonly frame: MessageFrame; readonly startedAt: undefined; readonly childToken: undefined; readonly lastChildProgressAt: undefined }
+    | { readonly phase: 'running' | 'detached'; readonly frame: undefined; readonly startedAt: number; readonly childToken: number | undefined; readonly lastChildProgressAt: number | undefined }
     | { readonly phase: 'ended'; readonly frame: undefined; readonly startedAt: number | undefined; readonly childToken: number | undefined; readonly lastChildProgressAt: number | undefined }
   );
 
@@ -109,7 +149,7 @@ interface Writable {
   lastChildProgressAt: number | undefined;
 }
 
-export type NewCall = Omit<CallCommon, 'id'>;
+export type NewCall = Omit<CallCommon, 'id' | 'detachAt' | 'childProgress'>;
 
 /** Called with an input the table does not allow; see rule 2. */
 export type IllegalHook = (call: ClientCall, input: CallInput) => void;
@@ -137,6 +177,9 @@ export function newCall(c: NewCall, frame: MessageFrame): ClientCall {
     taskId: c.taskId,
     unslotted: c.unslotted,
     hadCursor: c.hadCursor,
+    // A task's call has a handle already; only a plain tool call can become a job.
+    detachAt: c.method === 'tools/call' && c.tool !== undefined && c.taskId === undefined && c.rule.detachAfterMs > 0 ? c.receivedAt + c.rule.detachAfterMs : Infinity,
+    childProgress: undefined,
     modern: c.modern,
     phase: 'queued',
     frame,
@@ -157,7 +200,7 @@ function step(call: ClientCall, input: CallInput, illegal: IllegalHook): boolean
   return true;
 }
 
-/** queued -> running. Returns the request to send, or undefined when the move was illegal. */
+/** queued -> running, or parked -> detached. Returns the request to send, or undefined when the move was illegal. */
 export function dispatch(call: ClientCall, now: number, childToken: number | undefined, illegal: IllegalHook): MessageFrame | undefined {
   const frame = call.frame;
   if (!step(call, 'dispatch', illegal)) return undefined;
@@ -168,13 +211,18 @@ export function dispatch(call: ClientCall, now: number, childToken: number | und
   return frame;
 }
 
-/** The child reported progress for a running call: its idle clock restarts. */
+/** running -> detached, queued -> parked: the client was answered with a job handle. */
+export function detach(call: ClientCall, illegal: IllegalHook): boolean {
+  return step(call, 'detach', illegal);
+}
+
+/** The child reported progress for a running (or detached) call: its idle clock restarts. */
 export function childProgressed(call: ClientCall, now: number, illegal: IllegalHook): void {
   if (step(call, 'child-progress', illegal)) (call as unknown as Writable).lastChildProgressAt = now;
 }
 
 /** Any input that ends the call. Returns false (and changes nothing) when it was illegal. */
-export function end(call: ClientCall, input: Exclude<CallInput, 'dispatch' | 'child-progress'>, illegal: IllegalHook): boolean {
+export function end(call: ClientCall, input: Exclude<CallInput, 'dispatch' | 'child-progress' | 'detach'>, illegal: IllegalHook): boolean {
   if (call.phase === 'ended' && input === 'illegal') return false; // already over: nothing to undo
   const frame = call.frame;
   const ok = step(call, input, illegal);

@@ -6,7 +6,7 @@
 // cancels at the child on its own when a call times out or its task is cancelled.
 
 import type { Admission } from './admission.js';
-import type { ClientCall } from './call-life.js';
+import { atChild, type ClientCall } from './call-life.js';
 import type { ClientCalls } from './client-calls.js';
 import type { MessageFrame } from './frame.js';
 import { notification, paramsOf } from './message.js';
@@ -59,8 +59,14 @@ export class Cancellation {
     this.#d.admission.close(call, 'task-cancel', { outcome: 'cancelled', by: 'requester', cancelledBy: 'task' }, undefined, now);
   }
 
+  /** leash_cancel stopped a job: the child is told when it has the call, and the job ends cancelled. */
+  job(call: ClientCall, now: number): void {
+    this.atChild(call, 'job cancelled by the client (leash_cancel)');
+    this.#d.admission.close(call, 'job-cancel', { outcome: 'cancelled', by: 'requester', cancelledBy: 'job' }, undefined, now);
+  }
+
   /** Tells the child to stop a call mcp-leash ended on its own; a queued call it never saw. */
   atChild(call: ClientCall, reason: string): void {
-    if (call.phase === 'running') this.#d.out.send('child', notification('notifications/cancelled', { requestId: call.key, reason }), call.id);
+    if (atChild(call)) this.#d.out.send('child', notification('notifications/cancelled', { requestId: call.key, reason }), call.id);
   }
 }

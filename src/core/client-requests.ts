@@ -16,6 +16,7 @@ import { errorResponse, paramsOf, progressTokenOf, type JsonObject, type Request
 import type { Outbox } from './outbox.js';
 import { newProgress } from './progress.js';
 import type { TaskBridge } from './task-bridge.js';
+import type { Jobs } from './jobs.js';
 
 export interface ClientRequestDeps {
   out: Outbox;
@@ -23,6 +24,7 @@ export interface ClientRequestDeps {
   resolve: Resolver;
   life: ChildLife;
   tasks: TaskBridge;
+  jobs: Jobs;
   admission: Admission;
   eras: Eras;
   startupTimeoutMs: number;
@@ -37,6 +39,8 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
   const params = paramsOf(frame.msg);
   const modern = d.eras.fromClient(method, params);
   if (d.tasks.owns(method)) return d.tasks.handle(id, method, params, now, modern);
+  // leash_await and leash_cancel: answered by mcp-leash, even with no server running.
+  if (d.jobs.owns(method, params?.name)) return d.jobs.handle(id, params!.name as string, params, now);
   if (d.life.refusing) return answerAtOnce(id, method, errorResponse(id, ERR.serverExited, d.life.goneText), 'server-exited', now, d);
   // The user said the child is legacy: a probe never reaches it (some legacy servers exit on it).
   if (method === DISCOVER && d.eras.refusesProbe) return answerAtOnce(id, method, probeRefused(id), 'error', now, d);

@@ -11,12 +11,22 @@
 //   g<n>    a client request refused at once by the guard rails (a hidden tool, prompt or resource).
 // Every call gets exactly one 'call-opened' and exactly one 'call-ended'.
 //
+// Jobs (jobs.ts): a tools/call c<key> that reaches detachAfter ends for its client then
+// ('call-ended' ok, by 'leash': the request got its job handle), and its run at the server goes
+// on as job j<n>: 'job-detached' opens it, 'job-ended' ends it exactly once (with the outcome of
+// the server's run), and 'job-dropped' says when its kept result was let go. leash_await and
+// leash_cancel are l<n> calls mcp-leash answers itself; 'job-awaited' ties an await to its job.
+//
 // Events cost an object each, so the core builds them only when asked to (SessionOptions.events).
 
 import type { ProgressToken, RequestId } from './message.js';
 import type { Side } from './outputs.js';
 
 export type CallId = string;
+/** A job's id, `j<n>`, as the model sees it. */
+export type JobId = string;
+/** Where a job stands: running at the server (or queued for it), or how its run ended. */
+export type JobState = 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** How a request ended, as its requester saw it. */
 export type Outcome =
@@ -63,7 +73,7 @@ export type CoreEvent =
       phase: CallPhase;
       errorCode?: number;
       timeout?: { kind: TimeoutKind; limitMs: number; cancelSentToServer: boolean };
-      cancelledBy?: 'client' | 'child' | 'task';
+      cancelledBy?: 'client' | 'child' | 'task' | 'job';
     }
   /** Progress from the child for a call: forwarded now, held back by the throttle, or dropped (no room). */
   | { type: 'progress'; call: CallId; progress: number; total?: number; fate: 'forwarded' | 'held' | 'dropped'; at: number }
@@ -79,6 +89,28 @@ export type CoreEvent =
   | { type: 'restart'; attempt: number; delayMs: number; at: number }
   /** A task (tasks "auto") changed status. */
   | { type: 'task'; taskId: string; status: string; call?: CallId; at: number }
+  /** A tools/call became a job: its client was answered with the handle; `queued`: the server has not seen it yet. */
+  | { type: 'job-detached'; job: JobId; call: CallId; tool: string; afterMs: number; queued: boolean; at: number }
+  /** A leash_await (`call`, an l-call) was answered: with the job's end, or still running after awaitMax. */
+  | { type: 'job-awaited'; job: JobId; call: CallId; state: JobState; waitedMs: number; at: number }
+  /**
+   * The job's run ended, once. `outcome` as for calls; `by` 'requester' with cancelledBy 'job'
+   * for leash_cancel; `bytes`: the size of the result kept for leash_await (0 when none).
+   */
+  | {
+      type: 'job-ended';
+      job: JobId;
+      call: CallId;
+      state: JobState;
+      outcome: Outcome;
+      by: 'server' | 'leash' | 'requester';
+      ms: number;
+      bytes: number;
+      at: number;
+      timeout?: { kind: TimeoutKind; limitMs: number; cancelSentToServer: boolean };
+    }
+  /** A finished job was let go: its ttl passed, or it made room for newer ones (jobs.max, jobs.maxBytes). */
+  | { type: 'job-dropped'; job: JobId; reason: 'expired' | 'evicted'; at: number }
   /**
    * The guard rails acted (guard-rails.ts). 'refused': a call to a hidden tool, prompt or
    * resource was answered by mcp-leash (`rule` says which list hid it). 'hidden': a list answer

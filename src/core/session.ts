@@ -25,6 +25,8 @@
  *   era.ts                the protocol era of each end (2026-07-28 or older), the discover probe
  *   startup.ts            what a call gets when the startup limit or the probe wait runs out
  *   task-bridge.ts        tasks on behalf of a task-less child
+ *   jobs.ts               slow tool calls answered early and kept as jobs (job-store.ts,
+ *                         leash-tools.ts: leash_await and leash_cancel)
  *   unencodable.ts        answers for what the shell could not encode
  *   timers.ts             every kind of timer, in one table
  *   events.ts             what the core tells traces and reports
@@ -33,7 +35,7 @@
 import type { Policy } from '../policy/types.js';
 import { createResolver, type Resolver } from '../policy/resolve.js';
 import { Admission, outcomeOf, type Answer } from './admission.js';
-import { IllegalTransition, type CallInput, type ClientCall } from './call-life.js';
+import { atChild, childProgressed, IllegalTransition, isJob, type CallInput, type ClientCall } from './call-life.js';
 import { Cancellation } from './cancellation.js';
 import { ChildLife, OWN_ID_PREFIX, type ChildExit, type ChildState } from './child-life.js';
 import { ClientCalls } from './client-calls.js';
@@ -48,6 +50,8 @@ import { ProgressRelay } from './progress-relay.js';
 import { ServerRequests } from './server-requests.js';
 import { limitReached, startupFailed, type StartupDeps } from './startup.js';
 import { TaskBridge } from './task-bridge.js';
+import { Jobs } from './jobs.js';
+import { detaches } from '../policy/types.js';
 import { childExitText } from './texts.js';
 import { earliest } from './timers.js';
 import { expired, timeOut } from './timeouts.js';
@@ -86,6 +90,9 @@ export class Session {
   #admission: Admission;
   #cancel: Cancellation;
   #progress: ProgressRelay;
+  #jobs: Jobs;
+  /** Calls mcp-leash answered itself (tasks/*, leash_await, leash_cancel), numbered for events. */
+  #ownCalls = 0;
   #strict: boolean;
   #requestDeps: ClientRequestDeps;
   #guard: GuardRails;
@@ -113,6 +120,7 @@ export class Session {
       mode: policy.tasks,
       epochOffsetMs: opts.epochOffsetMs ?? 0,
       idPrefix: opts.taskIdPrefix,
+      ownCall: () => `l${++this.#ownCalls}`,
       cancelCall: (key, now) => {
         const call = calls.get(key);
         if (call) this.#cancel.task(call, now);
@@ -126,11 +134,31 @@ export class Session {
       illegal,
       childUp: () => this.#life.up,
       completeTask: (call, response, now) => this.#tasks.complete(call, response, now),
+      jobEnded: (call, ending, answer, now) => this.#jobs.ended(call, ending, answer, now),
     });
-    this.#cancel = new Cancellation({ out, calls, admission: this.#admission, dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) });
+    this.#jobs = new Jobs(
+      {
+        policy,
+        out,
+        detachCall: (call, msg, now) => this.#admission.detach(call, msg, now),
+        flushProgress: (call, now) => this.#progress.beforeAnswer(call, now),
+        cancelCall: (key, now) => {
+          const call = calls.get(key);
+          if (call) this.#cancel.job(call, now);
+        },
+        ownCall: () => `l${++this.#ownCalls}`,
+      },
+      detaches(policy),
+    );
+    this.#cancel = new Cancellation({
+      out,
+      calls,
+      admission: this.#admission,
+      dropTaskWaiter: (id, now) => this.#tasks.dropWaiter(id, now) || this.#jobs.dropWaiter(id, now),
+    });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
     this.#guard = new GuardRails(policy, out);
-    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, guard: this.#guard, refused: 0 };
+    this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, jobs: this.#jobs, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, guard: this.#guard, refused: 0 };
   }
 
   get childState(): ChildState {
@@ -148,7 +176,7 @@ export class Session {
   }
 
   nextDeadline(): number | undefined {
-    return earliest(this.#timers.next(), this.#server.table.nextDeadline(), this.#life.nextDeadline(), this.#tasks.nextDeadline());
+    return earliest(this.#timers.next(), this.#server.table.nextDeadline(), this.#life.nextDeadline(), this.#tasks.nextDeadline(), this.#jobs.nextDeadline());
   }
 
   // ── from the client ──────────────────────────────────────────────────────────────────────
@@ -200,7 +228,7 @@ export class Session {
   /** An invalid answer for a call in flight still ends it: the client gets an error, not a hang. */
   #childInvalid(id: RequestId | null, reason: string, now: number): void {
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
-    if (!call || call.phase !== 'running') return;
+    if (!call || !atChild(call)) return;
     this.#invalidAnswer(call, reason, now);
   }
 
@@ -213,12 +241,16 @@ export class Session {
     const params = paramsOf(msg);
     const token = params?.progressToken;
     const call = typeof token === 'number' ? this.#calls.get(token) : undefined;
-    if (!call || call.phase !== 'running' || call.childToken !== token || !params) {
+    if (!call || !atChild(call) || call.childToken !== token || !params) {
       this.#out.log('debug', 'progress for an unknown or finished request dropped', { progressToken: token as RequestId });
       if (this.#out.events) this.#out.event({ type: 'stray', from: 'child', what: 'progress', id: (token as RequestId) ?? null, at: now });
       return;
     }
-    this.#progress.fromChild(call, params, now);
+    // A call that is or may become a job keeps its progress for the model's texts; a job's
+    // client was answered, so only its idle clock hears of it.
+    if (call.detachAt !== Infinity || isJob(call)) this.#jobs.progressed(call, params, now);
+    if (isJob(call)) childProgressed(call, now, (c, i) => this.#illegal(c, i));
+    else this.#progress.fromChild(call, params, now);
     this.#admission.arm(call);
   }
 
@@ -228,7 +260,7 @@ export class Session {
     // Any answer, even a late one, shows the child has started (child-life.ts, first answer).
     this.#life.childAnswered(call !== undefined && call.phase === 'running' && call.modern && !('error' in frame.msg), now);
     if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
-    if (!call || call.phase !== 'running') {
+    if (!call || !atChild(call)) {
       const late = typeof id === 'number' && this.#calls.wasFinished(id);
       if (typeof id === 'number' && this.#eras.lateProbeAnswer(id) && isObject(frame.msg.result)) {
         this.#out.log('warn', 'the server answered server/discover after mcp-leash had answered the probe for it: it is a 2026-07-28 server that starts slowly; set "serverEra": "2026" in the mcp-leash config', { id });
@@ -240,8 +272,8 @@ export class Session {
       return;
     }
     this.#eras.childAnswered(call.method, frame.msg);
-    this.#progress.beforeAnswer(call, now);
-    const looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard);
+    if (!isJob(call)) this.#progress.beforeAnswer(call, now);
+    const looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard, this.#jobs);
     if (looked instanceof Error) return this.#invalidAnswer(call, looked.message, now);
     const budgeted = call.rule.maxResultBytes > 0 && call.method === 'tools/call';
     // The common case, an answer passed on as it came, costs no object (admission.ts).
@@ -310,6 +342,7 @@ export class Session {
     this.#now = now;
     this.#life.tick(now);
     this.#tasks.expire(now);
+    this.#jobs.tick(now);
     this.#server.timeOut(now);
     for (const key of this.#timers.popDue(now)) {
       const call = this.#calls.get(key);
@@ -323,7 +356,9 @@ export class Session {
       if (call.method === 'initialize' || call.method === DISCOVER) return limitReached(call, hit.kind, hit.limitMs, now, this.#startupDeps());
       return timeOut(call, hit.kind, hit.limitMs, now, { out: this.#out, admission: this.#admission, cancellation: this.#cancel });
     }
-    this.#progress.wake(call, now);
+    // Before detaching, so that a heartbeat due at the same instant never follows the handle.
+    if (!isJob(call) && now >= call.detachAt) this.#jobs.detach(call, now);
+    if (!isJob(call)) this.#progress.wake(call, now);
     this.#admission.arm(call);
   }
 
@@ -350,7 +385,7 @@ export class Session {
  * replay and compare them, tasks "auto" adds to them, the guard rails hide tools), and those may
  * change on the way; so may prompts/list and resources/list answers when some are hidden.
  */
-function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, guard: GuardRails): MessageFrame | JsonObject | Error {
+function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, guard: GuardRails, jobs: Jobs): MessageFrame | JsonObject | Error {
   if (call.method !== 'initialize' && call.method !== 'tools/list' && !guard.filters(call.method)) return frame;
   const msg = wholeMessage(frame);
   if (msg instanceof Error) return msg;
@@ -360,7 +395,7 @@ function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, 
     changed = tasks.offer(msg, msg.result);
   } else if (call.method === 'tools/list') {
     life.rememberTools(call, msg);
-    changed = tasks.markTools(guard.filterList(call.id, call.method, msg, now));
+    changed = jobs.list(tasks.markTools(guard.filterList(call.id, call.method, msg, now)), !call.hadCursor);
   } else changed = guard.filterList(call.id, call.method, msg, now);
   // A long answer's bytes lack nothing, but its `msg` lacked the result: send what was parsed.
   return changed !== msg || frame.partial ? changed : frame;

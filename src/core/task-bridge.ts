@@ -22,6 +22,8 @@ export interface TaskBridgeOptions {
   epochOffsetMs: number;
   /** Prefix of task ids; random in the shell, fixed in tests. */
   idPrefix: string | undefined;
+  /** The next l<n> id for a call mcp-leash answers itself (shared with jobs). */
+  ownCall(): string;
   /** Stops the call behind a cancelled task (notifies the child when it runs, frees its slot). */
   cancelCall(key: number, now: number): void;
 }
@@ -30,8 +32,6 @@ export class TaskBridge {
   #out: Outbox;
   #opts: TaskBridgeOptions;
   #store: TaskStore | undefined;
-  /** Requests mcp-leash answered itself, numbered for events (`l<n>`). */
-  #ownCalls = 0;
 
   constructor(out: Outbox, opts: TaskBridgeOptions) {
     this.#out = out;
@@ -96,7 +96,7 @@ export class TaskBridge {
   create(id: RequestId, params: JsonObject, now: number): TaskRecord | undefined {
     const task = this.#store!.create(now, (params.task as JsonObject).ttl);
     if (!task) {
-      const call = `l${++this.#ownCalls}`;
+      const call = this.#opts.ownCall();
       if (this.#out.events) this.#out.event({ type: 'call-opened', call, from: 'client', method: 'tools/call', tool: typeof params.name === 'string' ? params.name : undefined, id, at: now });
       this.#reply(call, errorResponse(id, ERR.serverExited, 'mcp-leash keeps too many working tasks; wait for some to finish or cancel them'), 'error', now, now);
     }
@@ -141,7 +141,7 @@ export class TaskBridge {
    */
   handle(id: RequestId, method: string, params: JsonObject | undefined, now: number, modern = false): void {
     const store = this.#store!;
-    const call = `l${++this.#ownCalls}`;
+    const call = this.#opts.ownCall();
     if (this.#out.events) this.#out.event({ type: 'call-opened', call, from: 'client', method, id, at: now });
     const reply = (msg: JsonObject, outcome: Outcome): void => this.#reply(call, msg, outcome, now, now);
     const bad = (message: string): void => reply(errorResponse(id, ERR.invalidParams, message), 'error');

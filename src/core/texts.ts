@@ -83,3 +83,65 @@ export function queuedTimeoutText(tool: string, limitMs: number): string {
     `later, when fewer calls are running, or ask the user to raise the limit or maxConcurrency in the mcp-leash policy.`
   );
 }
+
+// ── jobs (jobs.ts) ─────────────────────────────────────────────────────────────────────────
+
+/** `(progress 40/100: "indexing src/")`, or that none came yet. */
+export function jobProgressText(p: { progress: number; total: number | undefined; message: string | undefined } | undefined): string {
+  if (!p) return 'no progress reported yet';
+  const value = p.total === undefined ? `progress ${p.progress}` : `progress ${p.progress}/${p.total}`;
+  return p.message === undefined ? value : `${value}: ${JSON.stringify(p.message)}`;
+}
+
+/** What the model reads when a slow call is answered with a job handle. */
+export function jobDetachedText(tool: string, elapsedMs: number, progress: string, job: string, awaitName: string, cancelName: string): string {
+  return (
+    `The tool "${tool}" is still running after ${formatMs(elapsedMs)} (${progress}). mcp-leash keeps it running as job "${job}". ` +
+    `Call ${awaitName} with {"job": "${job}"} to wait for its result, or ${cancelName} with {"job": "${job}"} to stop it.`
+  );
+}
+
+/** A leash_await that waited as long as it may, while the job still runs. */
+export function jobStillRunningText(tool: string, elapsedMs: number, progress: string, job: string, awaitName: string, cancelName: string): string {
+  return (
+    `The job "${job}" (tool "${tool}") is still running after ${formatMs(elapsedMs)} (${progress}). ` +
+    `Call ${awaitName} with {"job": "${job}"} again to keep waiting, or ${cancelName} with {"job": "${job}"} to stop it.`
+  );
+}
+
+export function jobFailedText(job: string, tool: string, why: string): string {
+  return `The job "${job}" (tool "${tool}") failed: ${why}`;
+}
+
+export function jobCancelledText(job: string, tool: string): string {
+  return `The job "${job}" (tool "${tool}") was cancelled with leash_cancel, and the server was told to stop it. No result is available.`;
+}
+
+export function jobExitedText(exitText: string): string {
+  return `${exitText}. Jobs do not survive the server's exit (nor a restart); call the tool again if its result is still needed.`;
+}
+
+export function jobTooBigText(tool: string, bytes: number, maxBytes: number): string {
+  return (
+    `the tool "${tool}" finished, but its result (${bytes} bytes) is larger than mcp-leash keeps for jobs ` +
+    `(jobs.maxBytes = ${maxBytes}). Ask the tool for less, or ask the user to raise jobs.maxBytes in the mcp-leash policy.`
+  );
+}
+
+export function jobUnknownText(job: unknown, gone: 'expired' | 'evicted' | undefined, ttlMs: number, known: string[]): string {
+  const name = typeof job === 'string' ? `"${job}"` : JSON.stringify(job ?? null);
+  const why =
+    gone === 'expired'
+      ? `The job ${name} has expired: its result was kept for ${formatMs(ttlMs)} after it finished, and is gone now.`
+      : gone === 'evicted'
+        ? `The job ${name} was dropped to make room for newer jobs (mcp-leash keeps at most jobs.max jobs and jobs.maxBytes of results).`
+        : typeof job === 'string'
+          ? `There is no job ${name}.`
+          : `Expected {"job": "<id>"} with a job id from an earlier tool answer, got ${name}.`;
+  const list = known.length ? ` Jobs mcp-leash keeps now: ${known.join(', ')}.` : ' mcp-leash keeps no jobs now.';
+  return why + list;
+}
+
+export function jobCancelNothingText(job: string, tool: string, state: string): string {
+  return `The job "${job}" (tool "${tool}") had already ended (${state}); there was nothing to cancel.`;
+}

@@ -2,7 +2,7 @@
 // ran out of time gets. The limits come from the call's resolved rule (policy/resolve.ts).
 
 import type { Admission } from './admission.js';
-import { idleSince, type ClientCall } from './call-life.js';
+import { atChild, idleSince, type ClientCall } from './call-life.js';
 import type { Cancellation } from './cancellation.js';
 import { resultResponse } from './era.js';
 import { ERR } from './errors.js';
@@ -15,7 +15,7 @@ import { cancelReason, formatMs, queuedTimeoutText, toolTimeoutText } from './te
 export function expired(call: ClientCall, now: number): { kind: TimeoutKind; limitMs: number } | undefined {
   const { rule } = call;
   if (rule.totalTimeoutMs > 0 && now >= call.receivedAt + rule.totalTimeoutMs) return { kind: 'total', limitMs: rule.totalTimeoutMs };
-  if (call.phase === 'running' && rule.idleTimeoutMs > 0 && now >= idleSince(call) + rule.idleTimeoutMs) {
+  if (atChild(call) && rule.idleTimeoutMs > 0 && now >= idleSince(call) + rule.idleTimeoutMs) {
     return { kind: 'idle', limitMs: rule.idleTimeoutMs };
   }
   return undefined;
@@ -26,7 +26,7 @@ export function expired(call: ClientCall, now: number): { kind: TimeoutKind; lim
  * tools/call by default, or -32001 with the details a program needs.
  */
 export function timeoutResponse(call: ClientCall, kind: TimeoutKind, limitMs: number, elapsedMs: number): JsonObject {
-  const queued = call.phase === 'queued';
+  const queued = call.phase === 'queued' || call.phase === 'parked';
   if (call.method === 'tools/call' && call.tool !== undefined && call.rule.onTimeout === 'result') {
     const text = queued ? queuedTimeoutText(call.tool, limitMs) : toolTimeoutText(call.tool, kind, limitMs, elapsedMs);
     return resultResponse(call.clientId, { content: [{ type: 'text', text }], isError: true }, call.modern);
@@ -40,7 +40,7 @@ export function timeoutResponse(call: ClientCall, kind: TimeoutKind, limitMs: nu
 /** Ends a call that ran out of time: cancel at the child (if it had it), answer, and log. */
 export function timeOut(call: ClientCall, kind: TimeoutKind, limitMs: number, now: number, deps: { out: Outbox; admission: Admission; cancellation: Cancellation }): void {
   const elapsedMs = Math.round(now - call.receivedAt);
-  const running = call.phase === 'running';
+  const running = atChild(call);
   deps.out.log('info', 'request timed out', { method: call.method, tool: call.tool, kind, timeoutMs: limitMs, elapsedMs, state: call.phase });
   const response = timeoutResponse(call, kind, limitMs, elapsedMs);
   if (running) deps.cancellation.atChild(call, cancelReason(kind, limitMs));

@@ -17,22 +17,26 @@
 // | kill          | ChildLife      | SIGTERM sent to a hung child + termGrace, then SIGKILL          |
 // | ladder        | ChildLife      | the next rung of the shutdown ladder (stdin closed, SIGTERM)   |
 // | task-expiry   | TaskStore      | a finished task's ttl                                           |
+// | detach        | a client call  | receivedAt + detachAfter (queued time counts), until it detaches |
+// | job-await     | JobStore       | a leash_await's arrival + awaitMax, while its job runs          |
+// | job-expiry    | JobStore       | a finished job's end + jobs.ttl                                 |
 //
-// The first four share one entry per call in a DeadlineQueue keyed by the call's key:
+// total, idle, heartbeat, flush and detach share one entry per call in a DeadlineQueue keyed by the call's key:
 // wakeAt() below is the earliest of them, and a woken call works out which one is due.
 
-import { idleSince, type ClientCall } from './call-life.js';
+import { atChild, idleSince, isJob, type ClientCall } from './call-life.js';
 import { throttleOpensAt } from './progress.js';
 
-export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'first-answer' | 'kill' | 'ladder' | 'task-expiry';
+export type TimerKind = 'total' | 'idle' | 'heartbeat' | 'flush' | 'server-call' | 'restart' | 'replay' | 'health' | 'first-answer' | 'kill' | 'ladder' | 'task-expiry' | 'detach' | 'job-await' | 'job-expiry';
 
-/** The earliest moment anything about this call may be due: timeouts, heartbeat, throttle flush. */
+/** The earliest moment anything about this call may be due: timeouts, heartbeat, throttle flush, detach. */
 export function wakeAt(call: ClientCall, progressIntervalMs: number): number {
   const { rule } = call;
-  let at = Infinity;
-  if (rule.totalTimeoutMs > 0) at = call.receivedAt + rule.totalTimeoutMs;
-  if (call.phase === 'running' && rule.idleTimeoutMs > 0) at = Math.min(at, idleSince(call) + rule.idleTimeoutMs);
-  const p = call.progress;
+  let at = call.detachAt; // Infinity unless the call may still become a job
+  if (rule.totalTimeoutMs > 0) at = Math.min(at, call.receivedAt + rule.totalTimeoutMs);
+  if (atChild(call) && rule.idleTimeoutMs > 0) at = Math.min(at, idleSince(call) + rule.idleTimeoutMs);
+  // A job's client was answered: it hears no more progress about it.
+  const p = isJob(call) ? undefined : call.progress;
   if (p) {
     if (rule.heartbeatMs > 0) at = Math.min(at, p.lastSentAt + rule.heartbeatMs);
     if (p.pending) at = Math.min(at, throttleOpensAt(p, progressIntervalMs));

@@ -16,7 +16,7 @@ interface CompiledRule {
 
 export type Resolver = (method: string, tool: string | undefined, from: Direction) => ResolvedRule;
 
-const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxResultBytes', 'onLargeResult'] as const;
+const FIELDS = ['idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxResultBytes', 'onLargeResult', 'detachAfterMs'] as const;
 
 /** A rule as the user knows it: by the flag that made it, or by its index in the config file. */
 function describe(rule: Rule, fileIndex: number): string {
@@ -87,7 +87,7 @@ export function createResolver(policy: Policy): Resolver {
     const out: ResolvedRule =
       from === 'client'
         ? { ...policy.defaults, from: [] }
-        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, maxResultBytes: 0, onLargeResult: 'truncate', from: [] };
+        : { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'error', heartbeatMs: 0, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0, from: [] };
     const set = new Set<string>();
     for (const c of chain) {
       let used = false;
@@ -106,6 +106,8 @@ export function createResolver(policy: Policy): Resolver {
       }
       if (used) out.from.push(c.name);
     }
+    // Only a tool call can become a job: no other request has a result the model could await.
+    if (method !== 'tools/call' || tool === undefined) out.detachAfterMs = 0;
     // The child's first answer (initialize, or the server/discover probe of 2026) is its startup.
     if (method === 'initialize' || method === 'server/discover') {
       out.totalTimeoutMs = policy.startupTimeoutMs;

@@ -20,6 +20,11 @@ export interface Rule {
   heartbeatMs?: number;
   /** Per-rule concurrency limit (tools only); the global limit still applies. */
   maxConcurrency?: number;
+  /**
+   * tools/call only: a call still unanswered this long after receipt (queue time included) is
+   * answered with a job handle and goes on as a job (src/core/jobs.ts). 0 = never.
+   */
+  detachAfterMs?: number;
   /** Largest tools/call answer passed on as it came, in bytes on the wire; 0 = no limit. */
   maxResultBytes?: number;
   onLargeResult?: OnLargeResult;
@@ -41,6 +46,8 @@ export interface ResolvedRule {
   /** Key of the rule whose maxConcurrency applies, or undefined when only the global one does. */
   limitKey?: string;
   limit?: number;
+  /** tools/call only (0 for every other method): when the call becomes a job. */
+  detachAfterMs: number;
   /** Human-readable names of the rules that contributed, most specific first (for --explain-tool). */
   from: string[];
 }
@@ -65,6 +72,18 @@ export interface HealthCheckOptions {
   misses: number;
 }
 
+/** Detached calls (jobs): how long an await blocks, and what is kept of finished ones. */
+export interface JobsOptions {
+  /** Longest one leash_await blocks; 0 = the job's own detachAfter. */
+  awaitMaxMs: number;
+  /** A finished job's result is kept this long after it ended. */
+  ttlMs: number;
+  /** At most this many jobs (running or finished) are kept. */
+  max: number;
+  /** Results kept by finished jobs, in bytes, at most this much in all. */
+  maxBytes: number;
+}
+
 /**
  * The era of the child's protocol, when the user knows it: `legacy` (2024-11-05 to 2025-11-25,
  * opens with initialize), `2026` (2026-07-28, no initialize), or `auto` (learnt from traffic).
@@ -73,7 +92,7 @@ export type ServerEra = 'auto' | 'legacy' | '2026';
 
 export interface Policy {
   /** Default rule values, applied to client requests that no rule names. */
-  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs' | 'maxResultBytes' | 'onLargeResult'>>;
+  defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs' | 'maxResultBytes' | 'onLargeResult' | 'detachAfterMs'>>;
   /** Method and tool rules, in file order; flags come after the file. */
   rules: Rule[];
   /** Timeout for the child's first answer: `initialize`, or `server/discover` in 2026. */
@@ -105,10 +124,11 @@ export interface Policy {
    * temp folder), and whether the files stay after mcp-leash exits.
    */
   spill: { folder: string; keep: boolean };
+  jobs: JobsOptions;
 }
 
 export const DEFAULT_POLICY: Policy = {
-  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 0, onLargeResult: 'truncate' },
+  defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0 },
   rules: [],
   startupTimeoutMs: 60_000,
   serverEra: 'auto',
@@ -131,4 +151,10 @@ export const DEFAULT_POLICY: Policy = {
   resources: { deny: [] },
   redactKeys: [],
   spill: { folder: '', keep: false },
+  jobs: { awaitMaxMs: 0, ttlMs: 600_000, max: 100, maxBytes: 64 * 1024 * 1024 },
 };
+
+/** Whether any call may become a job: then leash_await and leash_cancel are offered. */
+export function detaches(policy: Policy): boolean {
+  return policy.defaults.detachAfterMs > 0 || policy.rules.some((r) => (r.detachAfterMs ?? 0) > 0);
+}

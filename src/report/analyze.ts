@@ -46,7 +46,7 @@ export interface CallInfo {
   /** When an answer came after the call had ended (it was dropped). */
   lateResponse?: number;
   /** With outcome cancelled: who cancelled. */
-  cancelledBy?: 'client' | 'child' | 'task';
+  cancelledBy?: 'client' | 'child' | 'task' | 'job';
   errorCode?: number;
   /** What the guard rails did to it (a refusal, hidden list items, a cut, spilled or refused answer), in words. */
   guard?: string;

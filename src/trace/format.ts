@@ -91,6 +91,11 @@ export type EventName =
   | 'restart'
   | 'task'
   | 'guard'
+  /** Jobs (issue 19): a tools/call answered early that goes on as job `job`. */
+  | 'job-detached'
+  | 'job-awaited'
+  | 'job-ended'
+  | 'job-dropped'
   | 'exit'
   /** The disk could not keep up: `lines` lines were left out since the previous such note. */
   | 'dropped'
@@ -126,7 +131,7 @@ export interface EventRecord {
   limitMs?: number;
   cancelSentToServer?: boolean;
   /** call-ended with outcome cancelled. */
-  cancelledBy?: 'client' | 'child' | 'task';
+  cancelledBy?: 'client' | 'child' | 'task' | 'job';
   /** progress, heartbeat. */
   progress?: number;
   total?: number;
@@ -155,6 +160,11 @@ export interface EventRecord {
   /** restart. */
   attempt?: number;
   delayMs?: number;
+  /** job-*: the job's id and, on job-awaited and job-ended, its state. */
+  job?: string;
+  state?: string;
+  /** job-awaited: how long the leash_await waited. job-detached: after how long (afterMs). */
+  waitedMs?: number;
   /** task. */
   taskId?: string;
   status?: string;

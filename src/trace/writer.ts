@@ -217,6 +217,36 @@ export class TraceWriter implements Tap {
         r.taskId = e.taskId;
         r.status = e.status;
         break;
+      case 'job-detached':
+        r.call = e.call;
+        r.job = e.job;
+        r.tool = e.tool;
+        r.afterMs = e.afterMs;
+        r.queued = e.queued;
+        break;
+      case 'job-awaited':
+        r.call = e.call;
+        r.job = e.job;
+        r.state = e.state;
+        r.waitedMs = e.waitedMs;
+        break;
+      case 'job-ended':
+        r.call = e.call;
+        r.job = e.job;
+        r.state = e.state;
+        r.outcome = e.outcome;
+        r.by = e.by;
+        r.ms = e.ms;
+        r.bytes = e.bytes;
+        if (e.timeout) {
+          r.timeoutKind = e.timeout.kind;
+          r.limitMs = e.timeout.limitMs;
+        }
+        break;
+      case 'job-dropped':
+        r.job = e.job;
+        r.reason = e.reason;
+        break;
       case 'guard':
         r.call = e.call;
         r.action = e.action;

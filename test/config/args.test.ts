@@ -142,7 +142,7 @@ describe('options', () => {
 describe('precedence: flags over the file over the defaults', () => {
   it('takes the file over the defaults', () => {
     const r = run('--config', 'leash.json', 'x');
-    expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 60_000, onTimeout: 'result', heartbeatMs: 5_000, maxResultBytes: 0, onLargeResult: 'truncate' });
+    expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 60_000, onTimeout: 'result', heartbeatMs: 5_000, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0 });
     expect(r.policy.maxConcurrency).toBe(4);
     expect(r.policy.startupTimeoutMs).toBe(DEFAULT_POLICY.startupTimeoutMs);
     expect(r.logLevel).toBe('warn');
@@ -158,7 +158,7 @@ describe('precedence: flags over the file over the defaults', () => {
     ]) {
       const r = run(...argv, 'x');
       // Only what the flags name changes: the file's idle timeout and rules stay.
-      expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 5_000, onTimeout: 'result', heartbeatMs: 1_000, maxResultBytes: 0, onLargeResult: 'truncate' });
+      expect(r.policy.defaults).toEqual({ idleTimeoutMs: 20_000, totalTimeoutMs: 5_000, onTimeout: 'result', heartbeatMs: 1_000, maxResultBytes: 0, onLargeResult: 'truncate', detachAfterMs: 0 });
       expect(r.policy.rules).toEqual([{ tool: 'search_*', totalTimeoutMs: 20_000 }]);
       expect(r.policy.maxConcurrency).toBe(Infinity);
       expect(r.logLevel).toBe('error');

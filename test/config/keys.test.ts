@@ -21,7 +21,7 @@ describe('the key table', () => {
 
   it('fills every field a rule can have, each from one key', () => {
     const landed = RULE_KEYS.map((row) => ('rule' in row.lands ? row.lands.rule : ''));
-    expect(landed).toEqual(['tool', 'method', 'idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxConcurrency', 'maxResultBytes', 'onLargeResult']);
+    expect(landed).toEqual(['tool', 'method', 'idleTimeoutMs', 'totalTimeoutMs', 'onTimeout', 'heartbeatMs', 'maxConcurrency', 'maxResultBytes', 'onLargeResult', 'detachAfterMs']);
   });
 
   it('documents every key, and names keys once per object', () => {

@@ -39,7 +39,7 @@ describe('a valid config file', () => {
       json(FULL_CONFIG),
     );
     expect(policy).toEqual({
-      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 2_000_000, onLargeResult: 'truncate' },
+      defaults: { idleTimeoutMs: 0, totalTimeoutMs: 0, onTimeout: 'result', heartbeatMs: 10_000, maxResultBytes: 2_000_000, onLargeResult: 'truncate', detachAfterMs: 0 },
       rules: [
         { tool: 'index_repo', idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000, maxConcurrency: 1, maxResultBytes: 200_000, onLargeResult: 'error' },
         { tool: 'search_*', totalTimeoutMs: 20_000 },
@@ -60,6 +60,7 @@ describe('a valid config file', () => {
       resources: { deny: ['file:///secrets/*'] },
       spill: { folder: expect.stringMatching(/leash-load-.*\/case-[^/]+\/spilled$/) as unknown as string, keep: true },
       redactKeys: ['session_id', 'X-Internal-Auth'],
+      jobs: { awaitMaxMs: 0, ttlMs: 600_000, max: 100, maxBytes: 67108864 },
     });
     expect(settings.logLevel).toBe('debug');
     // Relative paths in the file are relative to the file, not to the working directory.
@@ -146,7 +147,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "tools", "prompts", "resources", "spill", "redactKeys", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "jobs", "tools", "prompts", "resources", "spill", "redactKeys", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],

@@ -10,7 +10,7 @@ const example = fileURLToPath(new URL('../../config.example.json', import.meta.u
 describe('policyToConfig (for --print-config)', () => {
   it('writes the defaults in the config file vocabulary', () => {
     expect(policyToConfig(DEFAULT_POLICY)).toEqual({
-      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: 'off', onLargeResult: 'truncate' },
+      defaults: { idleTimeout: 'off', totalTimeout: 'off', onTimeout: 'result', heartbeat: '10s', maxResultBytes: 'off', onLargeResult: 'truncate', detachAfter: 'off' },
       rules: [],
       startupTimeout: '1m',
       serverEra: 'auto',
@@ -21,6 +21,7 @@ describe('policyToConfig (for --print-config)', () => {
       healthCheck: { interval: 'off', misses: 3 },
       shutdown: { stdinGrace: '2s', termGrace: '2s' },
       tasks: 'off',
+      jobs: { awaitMax: 'off', ttl: '10m', max: 100, maxBytes: 67108864 },
       tools: { allow: ['*'], deny: [] },
       prompts: { deny: [] },
       resources: { deny: [] },
@@ -54,6 +55,7 @@ describe('explainTool (for --explain-tool)', () => {
         '  idleTimeout:  2m',
         '  onTimeout:    result',
         '  heartbeat:    10s',
+        '  detachAfter:  off',
         '  maxResultBytes: 1MB, onLargeResult truncate',
         '  maxConcurrency: 1 for this rule, 4 overall',
         '  from: rules[0] (tool "index_repo"), defaults',
@@ -71,6 +73,13 @@ describe('explainTool (for --explain-tool)', () => {
     expect(explainTool(parsed.policy, 'get_item')).toContain('  from: --tool-timeout (tool "get_*"), rules[3] (tool "get_*"), defaults\n');
     expect(explainTool(parsed.policy, 'index_repo')).toContain('  from: rules[0] (tool "index_repo"), defaults\n');
     expect(explainTool(parsed.policy, 'run_tests')).toContain('  from: rules[1] (tool "run_tests"), defaults\n');
+  });
+
+  it('issue 19: shows when a call becomes a job, how long an await blocks and how long a result is kept', () => {
+    const p = parseConfigText(JSON.stringify({ defaults: { detachAfter: '50s' }, rules: [{ tool: 'index_repo', detachAfter: '4m' }], jobs: { ttl: '5m' } }), 'j.json', '/').policy;
+    expect(explainTool(p, 'index_repo')).toContain('  detachAfter:  4m; then a job, each leash_await waits up to 4m, a result is kept 5m\n');
+    expect(explainTool(p, 'echo')).toContain('  detachAfter:  50s; then a job');
+    expect(explainTool(DEFAULT_POLICY, 'echo')).toContain('  detachAfter:  off\n');
   });
 
   it('falls back on the defaults for a tool no rule names', () => {

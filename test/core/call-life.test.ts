@@ -58,3 +58,23 @@ describe('the request life-cycle table', () => {
     expect(session.inFlight).toBe(0);
   });
 });
+
+describe('issue 19: the phases of a job', () => {
+  it('detach leads running to detached and queued to parked; a parked job dispatches to detached', () => {
+    expect(TRANSITIONS.running.detach).toBe('detached');
+    expect(TRANSITIONS.queued.detach).toBe('parked');
+    expect(TRANSITIONS.parked.dispatch).toBe('detached');
+  });
+
+  it('a client cancel cannot end a job (its request is over); leash_cancel, timeouts and exits can', () => {
+    for (const phase of ['parked', 'detached'] as const) {
+      expect(TRANSITIONS[phase].cancel).toBeUndefined();
+      expect(TRANSITIONS[phase]['task-cancel']).toBeUndefined();
+      expect(TRANSITIONS[phase].detach).toBeUndefined();
+      for (const input of ['job-cancel', 'timeout', 'child-exit', 'illegal'] as const) expect(TRANSITIONS[phase][input]).toBe('ended');
+    }
+    expect(TRANSITIONS.detached.answer).toBe('ended');
+    expect(TRANSITIONS.parked.answer).toBeUndefined();
+    expect(TRANSITIONS.running['job-cancel']).toBeUndefined();
+  });
+});

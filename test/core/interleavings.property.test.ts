@@ -17,6 +17,7 @@
 //   s2c server-to-client requests get fresh ids of mcp-leash's; answers and cancels map back exactly;
 //       only an exact method rule times them, at exactly the limit;
 //   end every request not cancelled got exactly one response; inFlight 0; no deadline left.
+//   §11 jobs: handles at detachAfter, then silence; leash_await/leash_cancel answered once; every job ends once.
 
 import fc from 'fast-check';
 import { describe, it } from 'vitest';

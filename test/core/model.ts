@@ -22,6 +22,11 @@
 //   s2c server-to-client requests get fresh ids of mcp-leash's; answers and cancels map back exactly;
 //       only an exact method rule times them, at exactly the limit;
 //   end every request not cancelled got exactly one response; inFlight 0; no deadline left.
+//   §11 jobs (tool "job", detachAfter 8 s): the handle comes exactly at receipt + 8 s, and after it
+//       nothing more for that request (no progress, no answer); the job keeps its slot and limits;
+//       every leash_await / leash_cancel gets exactly one answer: the child's result unchanged,
+//       an isError for a failed/cancelled/unknown/expired job, or "still running" exactly at
+//       awaitMax; leash_cancel reaches the child; every job ends exactly once (events).
 
 import fc from 'fast-check';
 import { expect } from 'vitest';
@@ -34,7 +39,13 @@ import { Link, policy, type Stamped } from './link.js';
 // ── the world ──────────────────────────────────────────────────────────────────────────────
 
 const ID_POOL: RequestId[] = [0, 1, '1', '', -5, 'a', 2, 'x'.repeat(300)];
-const TOOLS = ['fast', 'slow', 'idle', 'both', 'err', 'heavy', '(tools/list)'] as const;
+const TOOLS = ['fast', 'slow', 'idle', 'both', 'err', 'heavy', '(tools/list)', 'job'] as const;
+const JOB_META = 'mcp-leash/job';
+const DETACH_MS = 8_000;
+const JOB_TOTAL_MS = 30_000;
+/** awaitMax defaults to the job's detachAfter. */
+const AWAIT_MS = DETACH_MS;
+const JOB_TTL_MS = 600_000;
 
 export interface Config {
   maxConcurrency: number;
@@ -56,6 +67,7 @@ function makePolicy(c: Config): Policy {
       { tool: 'err', totalTimeoutMs: 20_000, onTimeout: 'error' },
       ...(c.heavyLimit ? [{ tool: 'heavy', maxConcurrency: 1 }] : []),
       { method: 'tools/list', totalTimeoutMs: 10_000 },
+      { tool: 'job', detachAfterMs: DETACH_MS, totalTimeoutMs: JOB_TOTAL_MS },
       // Server-to-client: elicitation is timed by an exact rule; sampling is untimed (a glob does not count).
       { method: 'elicitation/create', totalTimeoutMs: 60_000 },
       { method: 'sampling/*', totalTimeoutMs: 1_000 },
@@ -78,7 +90,9 @@ export type Cmd =
   /** The client answers one of those (by the id it was shown, or an unknown one). */
   | { k: 'sans'; pick: number; unknown: boolean }
   /** The child cancels one of its own requests to the client. */
-  | { k: 'scancel'; pick: number };
+  | { k: 'scancel'; pick: number }
+  /** leash_await (or, with `cancel`, leash_cancel) for one of the jobs so far, or an unknown one. */
+  | { k: 'await'; pick: number; unknown: boolean; cancel: boolean };
 
 const progressValue = fc.oneof(
   fc.integer({ min: -5, max: 50 }),
@@ -121,6 +135,10 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ k: fc.constant('sreq' as const), elicit: fc.boolean() }) },
   { weight: 10, arbitrary: fc.record({ k: fc.constant('sans' as const), pick: fc.nat(), unknown: fc.nat(9).map((n) => n === 0) }) },
   { weight: 5, arbitrary: fc.record({ k: fc.constant('scancel' as const), pick: fc.nat() }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({ k: fc.constant('await' as const), pick: fc.nat(), unknown: fc.nat(9).map((n) => n === 0), cancel: fc.nat(3).map((n) => n === 0) }),
+  },
 );
 
 export const configArb: fc.Arbitrary<Config> = fc.record({
@@ -159,6 +177,27 @@ interface MCall {
   lastTotal?: number;
   lastHeardAt: number;
   newestChildMessage?: string;
+  /** Set when its client got the job handle: from then on the call is the job's. */
+  detachedAt?: number;
+}
+
+/** A job, as the model follows it. */
+interface MJob {
+  id: string;
+  call: MCall;
+  state: 'running' | 'completed' | 'failed' | 'cancelled';
+  endedAt?: number;
+  /** completed: the result the child sent. */
+  result?: JsonObject;
+}
+
+/** A leash_await or leash_cancel the client sent. */
+interface MOwn {
+  id: string;
+  cancel: boolean;
+  job: string;
+  at: number;
+  answered: boolean;
 }
 
 type Step =
@@ -167,6 +206,7 @@ type Step =
   | { k: 'answer'; id: RequestId; target: MCall | undefined }
   | { k: 'sans'; target: SCall | undefined }
   | { k: 'scancel'; target: SCall | undefined }
+  | { k: 'own'; id: string; job: MJob | undefined }
   | { k: 'exit' }
   | { k: 'other' };
 
@@ -203,6 +243,9 @@ export class Model {
   readonly childSeenSet = new Set<number>();
   readonly scalls: SCall[] = [];
   readonly scallByUp = new Map<number, SCall>();
+  readonly jobs = new Map<string, MJob>();
+  readonly own = new Map<string, MOwn>();
+  ownSeq = 0;
   rejected = 0;
   rejectedAnswered = 0;
   nextKey = 1;
@@ -299,7 +342,7 @@ export class Model {
       }
       case 'cancel': {
         const id = cmd.id < ID_POOL.length ? ID_POOL[cmd.id]! : 'no-such-id';
-        const target = this.live().find((c) => sameId(c.clientId, id));
+        const target = this.live().find((c) => sameId(c.clientId, id) && c.detachedAt === undefined);
         step = { k: 'cancel', target, reason: cmd.reason };
         const wasDispatched = target?.dispatchedAt !== undefined;
         if (target) target.status = 'cancelled';
@@ -316,6 +359,9 @@ export class Model {
         const c = typeof id === 'number' ? this.calls.get(id) : undefined;
         const target = c && c.status === 'live' && c.dispatchedAt !== undefined ? c : undefined;
         step = { k: 'answer', id, target };
+        if (target?.detachedAt !== undefined && this.exited === undefined) {
+          this.endJob(target, cmd.error ? 'failed' : 'completed', this.t, cmd.error ? undefined : { answerFor: id });
+        }
         l.child(cmd.error ? { jsonrpc: '2.0', id, error: { code: -1, message: 'nope', data: { answerFor: id } } } : { jsonrpc: '2.0', id, result: { answerFor: id } });
         this.absorb(l.take(), step);
         if (target && target.status !== 'answered' && this.exited === undefined) this.fail(`child answer for live key ${target.key} not delivered`);
@@ -377,6 +423,25 @@ export class Model {
         this.invariants();
         return;
       }
+      case 'await': {
+        const ids = [...this.jobs.keys()];
+        const job = cmd.unknown || ids.length === 0 ? undefined : this.jobs.get(ids[cmd.pick % ids.length]!);
+        const jobId = job?.id ?? `j${900 + (cmd.pick % 7)}`;
+        const id = `${cmd.cancel ? 'jc' : 'aw'}-${++this.ownSeq}`;
+        this.own.set(id, { id, cancel: cmd.cancel, job: jobId, at: this.t, answered: false });
+        this.settleParked(this.t);
+        const running = job !== undefined && job.state === 'running';
+        const dispatched = running && job.call.dispatchedAt !== undefined;
+        if (cmd.cancel && running) this.endJob(job.call, 'cancelled', this.t);
+        step = { k: 'own', id, job: cmd.cancel && running ? job : undefined };
+        l.client({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: cmd.cancel ? 'leash_cancel' : 'leash_await', arguments: { job: jobId } } });
+        this.absorb(l.take(), step);
+        if (cmd.cancel && !this.own.get(id)!.answered) this.fail(`leash_cancel ${id} not answered at once`);
+        if (!cmd.cancel && !running && !this.own.get(id)!.answered) this.fail(`leash_await ${id} for a job that is not running was not answered at once`);
+        if (dispatched && cmd.cancel && !job.call.cancelSentToChild && this.exited === undefined) this.fail(`leash_cancel of ${jobId} did not reach the child`);
+        this.invariants();
+        return;
+      }
       case 'clock':
         l.advance(cmd.ms);
         break;
@@ -384,6 +449,9 @@ export class Model {
         if (this.exited === undefined) {
           this.exited = cmd.code;
           step = { k: 'exit' };
+          // Jobs die with the child: their waiters hear of it, their clients heard long ago.
+          this.settleParked(this.t, true);
+          for (const c of this.live()) if (c.detachedAt !== undefined) this.endJob(c, 'failed', this.t);
           // The child's questions to the client die with it: each gets a cancel upstream
           // (checked in serverCancelToClient, and below that none is left live).
         } else {
@@ -426,6 +494,7 @@ export class Model {
         this.gapUntil = Math.max(this.gapUntil, t + out.ms);
         continue;
       }
+      this.settleParked(t);
       if (out.type === 'exit') {
         if (this.exited === undefined) this.fail(`stop without a child exit: ${JSON.stringify(out)}`);
         if (out.code !== this.exited) this.fail(`stop code ${out.code}, child exited with ${this.exited}`);
@@ -457,6 +526,8 @@ export class Model {
       if (serial !== c.serial) this.fail(`child key ${key} carries request #${String(serial)}, expected #${c.serial}`);
       if (c.status !== 'live') this.fail(`child got key ${key}, already ${c.status}`);
       if (c.dispatchedAt !== undefined) this.fail(`child got key ${key} twice`);
+      // An older parked job due now was not dispatched first (FIFO): it timed out at this instant, silently.
+      for (const o of this.live()) if (o.key < c.key) this.settleParked(t, true, o);
       // Concurrency: a slot must be free for it, and no older request that fits may still wait (FIFO).
       if (!this.fits(c)) this.fail(`key ${key} dispatched with ${this.running().length} running (max ${this.cfg.maxConcurrency})`);
       for (const o of this.live()) {
@@ -467,8 +538,10 @@ export class Model {
       c.dispatchedAt = t;
       const token = (params._meta as JsonObject | undefined)?.progressToken;
       const wants = c.token !== undefined || c.rule.idleTimeoutMs > 0;
-      if (wants ? token !== key : token !== undefined) this.fail(`child token ${String(token)} for key ${key}, expected ${wants ? key : 'none'}`);
-      if (wants) c.childToken = key;
+      // A call that may become a job gets a token too (its progress goes to the job's texts).
+      const wantsToo = wants || c.tool === 'job';
+      if (wantsToo ? token !== key : token !== undefined) this.fail(`child token ${String(token)} for key ${key}, expected ${wantsToo ? key : 'none'}`);
+      if (wantsToo) c.childToken = key;
       return;
     }
     if (msg.method === 'notifications/cancelled') {
@@ -481,8 +554,19 @@ export class Model {
         if (p.reason !== step.reason) this.fail(`cancel reason ${String(p.reason)}, client said ${String(step.reason)}`);
         return;
       }
+      if (step.k === 'own' && step.job?.call === c) {
+        if (p.reason !== 'job cancelled by the client (leash_cancel)') this.fail(`leash_cancel reason ${String(p.reason)}`);
+        return;
+      }
       if (c.status !== 'live') this.fail(`cancel to child for key ${c.key}, already ${c.status}`);
       if (typeof p.reason !== 'string' || !p.reason.startsWith('timed out')) this.fail(`unexplained cancel to child: ${JSON.stringify(p)}`);
+      if (c.detachedAt !== undefined) {
+        // A job's timeout: the child is told, the client (answered at detach) is not; its waiters are.
+        const d = this.deadline(c);
+        if (!d || t !== d.at) this.fail(`job of key ${c.key} timed out at ${t}, deadline ${String(d?.at)}`);
+        this.endJob(c, 'failed', t);
+        return;
+      }
       c.awaitingTimeoutAnswer = true;
       return;
     }
@@ -537,6 +621,7 @@ export class Model {
   }
 
   toClient(msg: JsonObject, origId: RequestId | undefined, t: number, step: Step): void {
+    if (typeof msg.id === 'string' && /^(aw|jc)-/.test(msg.id) && !('method' in msg)) return this.ownAnswer(msg, t, step);
     if (msg.method === 'notifications/progress') return this.progressToClient(msg.params as JsonObject, t);
     if (msg.method === 'notifications/cancelled') return this.serverCancelToClient(msg.params as JsonObject, t, step);
     if ('id' in msg && typeof msg.method === 'string') return this.serverRequestToClient(msg, t);
@@ -552,8 +637,11 @@ export class Model {
     const c = typeof origId === 'number' ? this.calls.get(origId) : undefined;
     if (!c) this.fail(`response for unknown key ${String(origId)}: ${JSON.stringify(msg)}`);
     if (c.status !== 'live') this.fail(`response for key ${c.key} which is already ${c.status}: ${JSON.stringify(msg).slice(0, 300)}`);
+    if (c.detachedAt !== undefined) this.fail(`a second answer for key ${c.key}, whose client got its job handle at ${c.detachedAt}: ${JSON.stringify(msg).slice(0, 300)}`);
     if (!sameId(msg.id, c.clientId)) this.fail(`response for key ${c.key} has id ${JSON.stringify(msg.id)}, client sent ${JSON.stringify(c.clientId)}`);
     const result = msg.result as JsonObject | undefined;
+    const handle = ((result?._meta as JsonObject | undefined)?.[JOB_META] as JsonObject | undefined) ?? undefined;
+    if (handle !== undefined) return this.detached(c, handle, t);
     const answerFor = result?.answerFor ?? err?.data?.answerFor;
     if (answerFor !== undefined) {
       if (answerFor !== c.key || step.k !== 'answer' || step.target !== c) this.fail(`child answer for ${String(answerFor)} delivered as key ${c.key}`);
@@ -590,6 +678,7 @@ export class Model {
     const c = this.byToken.get(token);
     if (!c) this.fail(`progress with a token the client never sent: ${JSON.stringify(p)}`);
     if (c.status !== 'live') this.fail(`progress for key ${c.key} after it was ${c.status}: ${JSON.stringify(p)}`);
+    if (c.detachedAt !== undefined) this.fail(`progress for key ${c.key} after its job handle: ${JSON.stringify(p)}`);
     const v = p.progress;
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`progress value ${String(v)} is not a finite number`);
     if (c.lastValue !== undefined && !(v > c.lastValue)) this.fail(`progress for token ${String(token)} went ${c.lastValue} -> ${v}`);
@@ -617,13 +706,89 @@ export class Model {
     c.lastHeardAt = t;
   }
 
+  // ── jobs ──
+
+  /** The client got the job handle for `c`: exactly at its detach time, with the next job id. */
+  detached(c: MCall, handle: JsonObject, t: number): void {
+    if (c.tool !== 'job') this.fail(`job handle for key ${c.key}, tool ${String(c.tool)} never detaches`);
+    if (t !== c.receivedAt + DETACH_MS) this.fail(`job handle for key ${c.key} at ${t}, due at ${c.receivedAt + DETACH_MS}`);
+    const id = `j${this.jobs.size + 1}`;
+    if (handle.id !== id || handle.tool !== 'job' || handle.state !== 'running') this.fail(`job handle ${JSON.stringify(handle)}, expected ${id}`);
+    c.detachedAt = t;
+    c.awaitingFlushAnswer = false;
+    this.jobs.set(id, { id, call: c, state: 'running' });
+  }
+
+  jobOf(c: MCall): MJob | undefined {
+    for (const j of this.jobs.values()) if (j.call === c) return j;
+    return undefined;
+  }
+
+  /** A job's call ended (answer, timeout, exit, leash_cancel); only its waiters are told. */
+  endJob(c: MCall, state: 'completed' | 'failed' | 'cancelled', t: number, result?: JsonObject): void {
+    const job = this.jobOf(c);
+    if (!job || job.state !== 'running') this.fail(`job of key ${c.key} ended twice`);
+    job.state = state;
+    job.endedAt = t;
+    job.result = result;
+    c.status = 'answered';
+  }
+
+  /**
+   * A job still queued (parked) ends silently at its total deadline: the child never saw it. At
+   * the deadline's own instant it may still be dispatched first (a slot freed by another timeout
+   * at that instant) and then cancelled, so outputs at that instant settle only what is past.
+   */
+  settleParked(t: number, inclusive = false, only?: MCall): void {
+    for (const c of this.calls.values()) {
+      if (c.status !== 'live' || c.detachedAt === undefined || c.dispatchedAt !== undefined || (only && c !== only)) continue;
+      const d = this.deadline(c);
+      if (d && (d.at < t || (inclusive && d.at === t))) this.endJob(c, 'failed', d.at);
+    }
+  }
+
+  /** The one answer to a leash_await or leash_cancel. */
+  ownAnswer(msg: JsonObject, t: number, step: Step): void {
+    const o = this.own.get(msg.id as string);
+    if (!o) this.fail(`answer for a leash_* call never sent: ${JSON.stringify(msg)}`);
+    if (o.answered) this.fail(`second answer for ${o.id}`);
+    o.answered = true;
+    const r = msg.result as JsonObject | undefined;
+    if (!r) this.fail(`leash_* answered with an error: ${JSON.stringify(msg)}`);
+    if (o.cancel) {
+      if (step.k !== 'own' || step.id !== o.id) this.fail(`leash_cancel ${o.id} answered later, at ${t}`);
+      return;
+    }
+    const job = this.jobs.get(o.job);
+    if (job?.state === 'running') this.settleParked(t, true, job.call);
+    const state = ((r._meta as JsonObject | undefined)?.[JOB_META] as JsonObject | undefined)?.state;
+    const expired = job?.endedAt !== undefined && t >= job.endedAt + JOB_TTL_MS;
+    if (!job || expired) {
+      if (r.isError !== true) this.fail(`leash_await for an unknown or expired job ${o.job} is not isError: ${JSON.stringify(r)}`);
+      return;
+    }
+    if (state === 'running') {
+      if (job.state !== 'running') this.fail(`"still running" for ${job.id}, which is ${job.state}`);
+      if (t !== o.at + AWAIT_MS) this.fail(`"still running" for ${o.id} at ${t}, awaitMax ends at ${o.at + AWAIT_MS}`);
+      return;
+    }
+    if (job.state === 'running') this.fail(`leash_await ${o.id} answered ${JSON.stringify(r).slice(0, 200)} while ${job.id} runs`);
+    if (t !== o.at && t !== job.endedAt) this.fail(`leash_await ${o.id} answered at ${t}, neither at once nor when ${job.id} ended (${String(job.endedAt)})`);
+    if (job.state === 'completed') {
+      expect(r, `leash_await ${o.id}: the child's result unchanged`).toStrictEqual(job.result);
+    } else if (r.isError !== true) this.fail(`leash_await for ${job.state} ${job.id} is not isError: ${JSON.stringify(r)}`);
+  }
+
   // ── after every step ──
 
   invariants(): void {
+    this.settleParked(this.t, true);
     const live = this.live();
     for (const c of live) {
       const d = this.deadline(c);
       if (d && d.at <= this.t) this.fail(`key ${c.key} missed its ${d.kind} deadline ${d.at}`);
+      if (c.tool === 'job' && c.detachedAt === undefined && c.receivedAt + DETACH_MS <= this.t) this.fail(`key ${c.key} missed its detach at ${c.receivedAt + DETACH_MS}`);
+      if (c.detachedAt !== undefined) continue; // its client heard the last of it
       if (c.token !== undefined && this.cfg.heartbeatMs > 0 && heartbeatFits(c.lastValue, c.lastTotal) && this.t - c.lastHeardAt >= this.cfg.heartbeatMs) {
         this.fail(`token ${String(c.token)} silent since ${c.lastHeardAt} (heartbeat ${this.cfg.heartbeatMs})`);
       }
@@ -661,11 +826,27 @@ export class Model {
         if (!opened.has(e.call)) this.fail(`call ${e.call} ended without being opened`);
         if (ended.has(e.call)) this.fail(`call ${e.call} ended twice`);
         ended.set(e.call, e.outcome);
-      } else if ('call' in e && e.type !== 'late-answer' && !opened.has(e.call)) {
+      } else if ('call' in e && typeof e.call === 'string' && e.type !== 'late-answer' && !opened.has(e.call)) {
         this.fail(`${e.type} event for call ${e.call}, which never opened`);
       }
     }
     for (const call of opened.keys()) if (!ended.has(call)) this.fail(`call ${call} opened but never ended`);
+    // Jobs: each detached once, from a call that ended 'ok' by 'leash' then, and ended exactly once after.
+    const jobs = new Map<string, { ended: number; dropped: number }>();
+    for (const e of this.link.events) {
+      if (e.type === 'job-detached') {
+        if (jobs.has(e.job)) this.fail(`job ${e.job} detached twice`);
+        if (ended.get(e.call) !== 'ok') this.fail(`job ${e.job}: its call ${e.call} did not end ok at detach`);
+        jobs.set(e.job, { ended: 0, dropped: 0 });
+      } else if (e.type === 'job-ended' || e.type === 'job-dropped' || e.type === 'job-awaited') {
+        const j = jobs.get(e.job);
+        if (!j) this.fail(`${e.type} for job ${e.job}, which never detached`);
+        if (e.type === 'job-ended' && ++j.ended > 1) this.fail(`job ${e.job} ended twice`);
+        if (e.type === 'job-dropped' && (j.ended === 0 || ++j.dropped > 1)) this.fail(`job ${e.job} dropped before it ended, or twice`);
+      }
+    }
+    if (jobs.size !== this.jobs.size) this.fail(`${jobs.size} job-detached events, the model saw ${this.jobs.size} handles`);
+    for (const [id, j] of jobs) if (j.ended !== 1) this.fail(`job ${id} never ended`);
     for (const c of this.calls.values()) {
       const outcome = ended.get(`c${c.key}`);
       if (outcome === undefined) this.fail(`model call ${c.key} has no call-ended event`);
@@ -686,6 +867,9 @@ export class Model {
     for (const c of this.calls.values()) if (c.status === 'live') this.fail(`key ${c.key} never answered`);
     // Server-to-client requests: the client answers what is left, or they went with the child.
     for (const sc of this.scalls) if (sc.status === 'live' && this.exited === undefined) this.run({ k: 'sans', pick: this.scalls.filter((c) => c.upId !== undefined).indexOf(sc), unknown: false });
+    // Kept job results expire within jobs.ttl; every leash_* call got its one answer by then.
+    if (this.jobs.size) this.run({ k: 'clock', ms: JOB_TTL_MS });
+    for (const o of this.own.values()) if (!o.answered) this.fail(`${o.id} never answered`);
     if (this.rejectedAnswered !== this.rejected) this.fail('a request after exit was not answered');
     expect(this.link.session.inFlight).toBe(0);
     expect(this.link.session.nextDeadline()).toBeUndefined();
