@@ -51,10 +51,11 @@ function fit(text, width = 80) {
       const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
       if (plain.length <= width) return [line];
       const color = /^(\x1b\[[0-9;]*m)+/.exec(line)?.[0] ?? '';
-      const lead = /^ */.exec(plain)[0] + '    ';
-      const rows = wrap(plain, width).split('\n');
-      // wrap() drops the indentation; give it back, and to continuations a little more.
-      return rows.map((r, i) => color + (i === 0 ? /^ */.exec(plain)[0] : lead) + r + (color ? '\x1b[0m' : ''));
+      const indent = /^ */.exec(plain)[0];
+      const lead = indent + '    ';
+      // Wrapped to the continuation's width, so that no row (the first has less indent) is longer.
+      const rows = wrap(plain.trimStart(), width - lead.length).split('\n');
+      return rows.map((r, i) => color + (i === 0 ? indent : lead) + r + (color ? '\x1b[0m' : ''));
     })
     .join('\n');
 }
