@@ -30,7 +30,7 @@ import { startBridge } from './bridge.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const SUITE = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-const SERVER = join(HERE, 'reference-server.mjs');
+const SERVER = join(HERE, 'scenario-server.mjs');
 const LEASH = process.env.LEASH_BIN ? resolve(process.env.LEASH_BIN) : join(ROOT, 'bin/mcp-leash.js');
 const PROGRESS = 'tools-call-with-progress';
 const CLIENT_SCENARIOS = ['initialize', 'tools_call', 'elicitation-sep1034-client-defaults'];
