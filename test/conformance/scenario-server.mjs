@@ -36,10 +36,11 @@
 //   prompts-get-with-args, -embedded-resource, test_prompt_with_embedded_resource,
 //   prompts-get-with-image                   test_prompt_with_image
 //   server-sse-polling                       test_reconnection exists and answers after a short
-//                                            pause; closing the HTTP stream mid-call is the HTTP
-//                                            server's part, which over stdio is the bridge's
-//                                            (bridge.mjs does not), so its checks are the same
-//                                            both ways but not the ones a native HTTP server gets
+//                                            pause. Closing the HTTP stream mid-call, the
+//                                            priming event and the retry field are the HTTP
+//                                            server's part, here the bridge's, which does none
+//                                            of them: no failure, but two WARNING checks
+//                                            (priming event, retry field), the same both ways
 //   server-sse-multiple-streams,             HTTP-only: the bridge answers them, the same both
 //   dns-rebinding-protection                 ways; nothing here
 //
