@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A small Streamable HTTP to stdio bridge, for the MCP conformance suite (which tests servers over
 // HTTP only): it listens on 127.0.0.1 on an ephemeral port and gives every HTTP session a stdio
-// MCP server of its own, started from `command` (the suite's reference server directly, or
-// mcp-leash wrapping it). Messages pass through unchanged, ids included; the bridge only decides
+// MCP server of its own, started from `command` (scenario-server.mjs directly, or mcp-leash
+// wrapping it). Messages pass through unchanged, ids included; the bridge only decides
 // which HTTP stream a message from the server goes out on, since stdio does not say:
 //
 //   - an answer: the stream of its request (the SDK transport does that by id);

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The official MCP conformance suite (@modelcontextprotocol/conformance), run against its own
-// reference server twice: directly, and through mcp-leash. The suite speaks Streamable HTTP only,
-// so both go through test/conformance/bridge.mjs (HTTP on 127.0.0.1 -> one stdio child per
-// session); the children are `node reference-server.mjs` and
-// `node bin/mcp-leash.js -- node reference-server.mjs`. Every server scenario (suite "all") runs
-// once each way, and tools-call-with-progress PROGRESS_RUNS times each way (default 20: the
-// throttle once lost its 50 only sometimes). Every scenario must give the same checks with the
-// same statuses both ways; the run exits 1 on any difference, 0 otherwise, and prints a table.
+// The official MCP conformance suite (@modelcontextprotocol/conformance), run against our own
+// scenario server (scenario-server.mjs: an SDK McpServer over stdio, written from the suite's
+// scenario descriptions; its header lists what it implements) twice: directly, and through
+// mcp-leash. The suite speaks Streamable HTTP only, so both go through test/conformance/bridge.mjs
+// (HTTP on 127.0.0.1 -> one stdio child per session); the children are
+// `node scenario-server.mjs` and `node bin/mcp-leash.js -- node scenario-server.mjs`. Every server
+// scenario (suite "all") runs once each way, and tools-call-with-progress PROGRESS_RUNS times each
+// way (default 20: the throttle once lost its 50 only sometimes). Every scenario must give the same
+// checks with the same statuses both ways; the run exits 1 on any difference, 0 otherwise, and
+// prints a table. A scenario the server does not satisfy still counts: it must fail the same way.
 //
 //   node test/conformance/run.mjs [--progress-runs N] [--scenario NAME]...
 //
@@ -30,7 +32,7 @@ import { startBridge } from './bridge.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const SUITE = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-const SERVER = join(HERE, 'reference-server.mjs');
+const SERVER = join(HERE, 'scenario-server.mjs');
 const LEASH = process.env.LEASH_BIN ? resolve(process.env.LEASH_BIN) : join(ROOT, 'bin/mcp-leash.js');
 const PROGRESS = 'tools-call-with-progress';
 const CLIENT_SCENARIOS = ['initialize', 'tools_call', 'elicitation-sep1034-client-defaults'];
