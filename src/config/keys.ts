@@ -1,3 +1,5 @@
+// (About 320 lines: the table is one row per key, and it is the point to keep them together.)
+//
 // THE table of config keys. Each row gives a key's name, its kind (type), a one-line doc, where
 // it lands (a Policy field, a rule field or a file setting), and, where they apply, a short
 // --help text and the flag that sets the same value. Everything else is derived from it: the zod

@@ -1,7 +1,7 @@
 /*
  * The session: theory of operation.
  *
- * (About 350 lines: the wiring of the core's parts and the two routing switches. It decides
+ * (About 400 lines: the wiring of the core's parts and the two routing switches. It decides
  * nothing itself; splitting it further would only scatter the routing.)
  *
  * mcp-leash sits between one client and one child. Everything it promises (shared/CONTRACT.md)
