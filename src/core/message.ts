@@ -91,21 +91,6 @@ export function progressTokenOf(params: JsonObject | undefined): ProgressToken |
   return typeof t === 'string' || (typeof t === 'number' && Number.isFinite(t)) ? t : undefined;
 }
 
-/** Copy of a request with another id and, when given, another progress token. Other fields kept. */
-export function withIdAndToken(msg: JsonObject, id: RequestId, token?: ProgressToken): JsonObject {
-  const out: JsonObject = { ...msg, id };
-  if (token !== undefined) {
-    const params = paramsOf(msg) ?? {};
-    const meta = isObject(params._meta) ? params._meta : {};
-    out.params = { ...params, _meta: { ...meta, progressToken: token } };
-  }
-  return out;
-}
-
-export function withId(msg: JsonObject, id: RequestId): JsonObject {
-  return { ...msg, id };
-}
-
 export function errorResponse(id: RequestId | null, code: number, message: string, data?: unknown): JsonObject {
   const error: JsonObject = { code, message };
   if (data !== undefined) error.data = data;

@@ -19,7 +19,7 @@
 // JSON.stringify can fail (a value nested past its recursion limit): that comes back as an
 // Unencodable value, for the shell to hand to the core once the batch is done.
 
-import type { Frame, MessageFrame } from '../core/frame.js';
+import { wholeMessage, type Frame, type MessageFrame } from '../core/frame.js';
 import { isObject, type JsonObject, type ProgressToken, type RequestId } from '../core/message.js';
 import type { Output, Side } from '../core/outputs.js';
 import { decodeLine, oversizeFrame } from './decode.js';
@@ -137,14 +137,15 @@ function encodeForward(frame: MessageFrame, id: RequestId | undefined, token: Pr
       return raw.withId(id);
     }
   }
-  return `${JSON.stringify(rebuilt(wholeMessage(frame), id, token))}\n`;
+  return `${JSON.stringify(rebuilt(parsedWhole(frame), id, token))}\n`;
 }
 
-/** The frame's whole message: a partial one's result is parsed from its bytes (may throw). */
-function wholeMessage(frame: MessageFrame): JsonObject {
-  if (frame.kind !== 'response' || !frame.partial) return frame.msg;
-  if (!frame.raw) throw new Error('a partial frame without its raw bytes');
-  return frame.raw.parse();
+/** The frame's whole message (core/frame.ts), thrown rather than returned when it does not parse. */
+function parsedWhole(frame: MessageFrame): JsonObject {
+  if (frame.kind === 'response' && frame.partial && !frame.raw) throw new Error('a partial frame without its raw bytes');
+  const whole = wholeMessage(frame);
+  if (whole instanceof Error) throw whole;
+  return whole;
 }
 
 /** A copy of `msg` with the top-level id and the progress token given; other members kept. */

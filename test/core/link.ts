@@ -3,7 +3,8 @@
 // Nothing here sleeps or touches a process; time only moves when a test says so.
 
 import type { CoreEvent } from '../../src/core/events.js';
-import { peek, withIdAndToken, type JsonObject, type RequestId } from '../../src/core/message.js';
+import { peek, type JsonObject, type RequestId } from '../../src/core/message.js';
+import { messageOf } from '../../src/wire/codec.js';
 import type { Output } from '../../src/core/outputs.js';
 import { Session, type ChildExit, type Frame, type SessionOptions } from '../../src/core/session.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/policy/types.js';
@@ -218,12 +219,8 @@ export class Link {
 /** What the peer reads for a message output; other outputs as they are. */
 function asSeen(o: Exclude<Output, { type: 'event' }>): TestOutput {
   if (o.type !== 'forward' && o.type !== 'send') return o;
-  let msg: JsonObject;
-  if (o.type === 'send') msg = o.msg;
-  else {
-    const m = o.frame.msg;
-    msg = o.id === undefined && o.token === undefined ? m : withIdAndToken(m, o.id ?? (m.id as RequestId), o.token);
-  }
+  // The message the codec puts on the wire for it (ids and tokens applied, as the shell's).
+  const msg = messageOf(o);
   const key = o.to === 'client' && o.call !== undefined && /^c\d+$/.test(o.call) ? Number(o.call.slice(1)) : undefined;
   return key === undefined ? { type: 'send', to: o.to, msg } : { type: 'send', to: o.to, msg, origId: key };
 }
