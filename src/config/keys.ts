@@ -186,6 +186,15 @@ export const CONFIG_KEYS: readonly Row[] = [
       '"2026" (2026-07-28): the probe waits for the server up to startupTimeout. "auto": learnt from the traffic; a probe the server leaves unanswered for 5s is answered as a legacy server would.',
     { help: 'the server\'s MCP era, when known (see README)' },
   ),
+  key(
+    'protocol',
+    'protocol',
+    oneOf(['relay', 'bridge']),
+    '"relay": every client is served in the era it speaks, and a 2026-07-28 client needs a 2026 server. "bridge": a client pinned to MCP 2026-07-28 can use a legacy ' +
+      '(2024-11-05 to 2025-11-25) server: mcp-leash answers server/discover, performs the legacy handshake itself, checks each request\'s envelope, completes results and turns ' +
+      "the server's sampling, elicitation and roots requests into input_required results. Clients that send initialize are relayed as before.",
+    { help: 'relay, or bridge: a 2026-07-28 face for a legacy server (see README)' },
+  ),
   key('progressInterval', 'progressIntervalMs', duration, "The progress throttle's refill: after a burst of 5, one of the server's updates per interval per request (a flood is throttled, newest state kept).", {
     help: 'minimum gap between forwarded progress notifications',
   }),

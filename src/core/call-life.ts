@@ -10,7 +10,10 @@
  *   parked   a job (jobs.ts) still queued: the client's request was answered with a job handle
  *            at detachAfter, and the call waits for its slot as it did when queued;
  *   detached a job at the child: the client's request was answered with a job handle, the child
- *            still runs it under its own limits, and its answer goes to the job store;
+ *            still runs it under its own limits, and its answer goes to the job store; or, in
+ *            the bridge, a call whose server asked the client for input: its request was
+ *            answered input_required and its answer goes to the client's retry
+ *            (bridge/input-required.ts);
  *   ended    answered, cancelled, timed out or failed; it has left the table for good.
  *
  * Rules of this file:
@@ -45,6 +48,7 @@
  */
 
 import type { ResolvedRule } from '../policy/types.js';
+import type { CallMeta } from './bridge/envelope.js';
 import type { CallId } from './events.js';
 import type { MessageFrame } from './frame.js';
 import type { JobProgress } from './job-store.js';
@@ -130,6 +134,8 @@ interface CallCommon {
   childProgress: JobProgress | undefined;
   /** The request carried the 2026 envelope: results mcp-leash writes for it need resultType (era.ts). */
   readonly modern: boolean;
+  /** What a bridged call keeps of its envelope (bridge/envelope.ts); undefined outside the bridge. */
+  readonly meta: CallMeta | undefined;
 }
 
 /** The fields that belong to a phase; a call has them all, with these types in each phase. */
@@ -149,7 +155,7 @@ interface Writable {
   lastChildProgressAt: number | undefined;
 }
 
-export type NewCall = Omit<CallCommon, 'id' | 'detachAt' | 'childProgress'>;
+export type NewCall = Omit<CallCommon, 'id' | 'detachAt' | 'childProgress' | 'meta'> & { meta?: CallMeta };
 
 /** Called with an input the table does not allow; see rule 2. */
 export type IllegalHook = (call: ClientCall, input: CallInput) => void;
@@ -181,6 +187,7 @@ export function newCall(c: NewCall, frame: MessageFrame): ClientCall {
     detachAt: c.method === 'tools/call' && c.tool !== undefined && c.taskId === undefined && c.rule.detachAfterMs > 0 ? c.receivedAt + c.rule.detachAfterMs : Infinity,
     childProgress: undefined,
     modern: c.modern,
+    meta: c.meta,
     phase: 'queued',
     frame,
     startedAt: undefined,

@@ -59,9 +59,12 @@ export class Cancellation {
     this.#d.admission.close(call, 'task-cancel', { outcome: 'cancelled', by: 'requester', cancelledBy: 'task' }, undefined, now);
   }
 
-  /** leash_cancel stopped a job: the child is told when it has the call, and the job ends cancelled. */
-  job(call: ClientCall, now: number): void {
-    this.atChild(call, 'job cancelled by the client (leash_cancel)');
+  /**
+   * leash_cancel stopped a job (or a call waiting for the client's input was given up, bridge/):
+   * the child is told when it has the call, and the call ends cancelled.
+   */
+  job(call: ClientCall, now: number, reason = 'job cancelled by the client (leash_cancel)'): void {
+    this.atChild(call, reason);
     this.#d.admission.close(call, 'job-cancel', { outcome: 'cancelled', by: 'requester', cancelledBy: 'job' }, undefined, now);
   }
 

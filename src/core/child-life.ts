@@ -14,7 +14,8 @@
  *   up         a child runs (initialized, or the client has not initialized yet, or speaks 2026);
  *   down       it died; a restart is due at restartAt; requests wait in the queue;
  *   spawning   the shell was asked for a new child;
- *   replaying  the new child got the client's initialize again; its answer is ours;
+ *   replaying  the new child got the client's initialize again; its answer is ours (in the
+ *              bridge, the initialize is mcp-leash's own, sent to the first child too);
  *   gone       no child and none coming: requests are answered with an error at once;
  *   stopping   the shutdown ladder runs (shutdown-ladder.ts: stdin closed, SIGTERM, SIGKILL);
  *   exited     the exit output was given; nothing more happens.
@@ -60,12 +61,13 @@ export type ChildInput =
   | 'restart-due' // the backoff ran out
   | 'started' // the shell started the child asked for
   | 'replayed' // the restarted child accepted the replayed initialize
+  | 'handshake' // the bridge has mcp-leash initialize the running child itself (bridge/bridge.ts)
   | 'stop' // the client closed stdin, a signal came, or the core decided to end
   | 'rung-due'; // a rung of the ladder waited long enough
 
 /** For each phase and input, the phases it may lead to. */
 export const PHASES: { readonly [S in ChildState]: { readonly [I in ChildInput]?: readonly ChildState[] } } = {
-  up: { exit: ['down', 'gone', 'exited'], 'probe-exit': ['down'], stop: ['stopping'] },
+  up: { exit: ['down', 'gone', 'exited'], 'probe-exit': ['down'], stop: ['stopping'], handshake: ['replaying'] },
   down: { 'restart-due': ['spawning'], stop: ['exited'] },
   spawning: { started: ['replaying', 'up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
   replaying: { replayed: ['up'], exit: ['down', 'gone', 'exited'], stop: ['stopping'] },
@@ -132,7 +134,16 @@ export class ChildLife {
    * `becameUp` runs whatever waited for a child (the queue); `startupFailed` ends the calls of a
    * child that answered nothing within the startup limit (the session then has this stop it).
    */
-  constructor(out: Outbox, policy: Policy, eras: Eras, hooks: { becameUp(now: number): void; startupFailed(limitMs: number, now: number): void }) {
+  /** A list changed at a restarted child: true when the bridge carried the news (its listens). */
+  #listChangedHook: ((kind: 'tools' | 'prompts' | 'resources') => boolean) | undefined;
+
+  constructor(
+    out: Outbox,
+    policy: Policy,
+    eras: Eras,
+    hooks: { becameUp(now: number): void; startupFailed(limitMs: number, now: number): void; listChanged?(kind: 'tools' | 'prompts' | 'resources'): boolean },
+  ) {
+    this.#listChangedHook = hooks.listChanged;
     this.#out = out;
     this.#policy = policy;
     this.#eras = eras;
@@ -195,7 +206,8 @@ export class ChildLife {
    * the startup limit itself, as initialize does in the legacy era) arms the first-answer watchdog.
    */
   requestArrived(method: string, modern: boolean, now: number): void {
-    if (!modern || this.#answered || this.#firstAnswerDue !== undefined || this.#policy.startupTimeoutMs <= 0) return;
+    // A bridged child was initialized by mcp-leash: the handshake carries the startup limit.
+    if (!modern || this.#eras.bridged || this.#answered || this.#firstAnswerDue !== undefined || this.#policy.startupTimeoutMs <= 0) return;
     if (method === 'server/discover' || this.#state !== 'up') return;
     this.#firstAnswerDue = now + this.#policy.startupTimeoutMs;
     const id = this.#ownId('start');
@@ -302,11 +314,24 @@ export class ChildLife {
     if (this.#ladder) return this.#ladder.childStarted(now);
     if (this.#state !== 'spawning') return;
     if (!this.initializeRequest) return this.#becomeUp('started', now);
+    this.#sendInitialize('started', now);
+  }
+
+  /** The bridge has mcp-leash initialize the running child (its initializeRequest is set). */
+  handshake(now: number): void {
+    if (this.#state !== 'up' || !this.initializeRequest) return;
+    this.#health.stop();
+    this.#sendInitialize('handshake', now);
+  }
+
+  #sendInitialize(input: 'started' | 'handshake', now: number): void {
     const id = this.#ownId('init');
-    this.#replay = { id, deadline: now + this.#policy.startupTimeoutMs };
-    this.#move('started', 'replaying', now);
-    this.#out.log('info', "replaying the client's initialize to the restarted server");
-    this.#out.send('child', { ...this.initializeRequest, id });
+    const limit = this.#policy.startupTimeoutMs;
+    this.#replay = { id, deadline: limit > 0 ? now + limit : Infinity };
+    this.#move(input, 'replaying', now);
+    if (input === 'handshake') this.#out.log('info', 'initializing the server for the 2026-07-28 client (protocol "bridge")');
+    else this.#out.log('info', "replaying the client's initialize to the restarted server");
+    this.#out.send('child', { ...this.initializeRequest!, id });
   }
 
   tick(now: number): void {
@@ -412,9 +437,12 @@ export class ChildLife {
       this.kill('replayed initialize failed', now);
       return;
     }
-    this.#compareCapabilities(msg.result);
+    const first = this.initializeResult === undefined; // the bridge's first handshake
+    if (first) this.initializeResult = msg.result;
+    else this.#compareCapabilities(msg.result);
     if (this.initializedNotification) this.#out.send('child', this.initializedNotification);
     this.#becomeUp('replayed', now);
+    if (first) return;
     this.#out.log('warn', "server restarted; the client's session goes on");
     if (this.#lastTools !== undefined) {
       this.#toolsCheckId = this.#ownId('tools');
@@ -452,6 +480,7 @@ export class ChildLife {
   #listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
     const caps = this.initializeResult?.capabilities;
     const cap = isObject(caps) ? caps[kind] : undefined;
+    if (this.#listChangedHook?.(kind)) return;
     if (isObject(cap) && cap.listChanged === true) {
       this.#out.log('info', `the restarted server's ${kind} differ; telling the client`);
       this.#out.send('client', notification(`notifications/${kind}/list_changed`, {}));

@@ -3,6 +3,7 @@
 // the queue.
 
 import type { Resolver } from '../policy/resolve.js';
+import type { CallMeta } from './bridge/envelope.js';
 import type { Admission } from './admission.js';
 import { newCall } from './call-life.js';
 import type { ChildLife } from './child-life.js';
@@ -34,7 +35,8 @@ export interface ClientRequestDeps {
   refused: number;
 }
 
-export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: number, d: ClientRequestDeps): void {
+/** `meta`: what a bridged call keeps of its envelope (bridge/bridge.ts). */
+export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: number, d: ClientRequestDeps, meta?: CallMeta): void {
   const { id, method } = frame;
   const params = paramsOf(frame.msg);
   const modern = d.eras.fromClient(method, params);
@@ -69,6 +71,7 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
       unslotted: method === 'initialize' || method === DISCOVER || method === 'ping',
       hadCursor: params !== undefined && 'cursor' in params,
       modern,
+      meta,
     },
     sent,
   );

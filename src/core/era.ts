@@ -84,6 +84,8 @@ export class Eras {
   #child: Era | undefined;
   /** The protocol version the client's latest modern request named (health checks speak it). */
   #version: string | undefined;
+  /** The bridge serves a 2026 client with this legacy child (bridge/bridge.ts): health checks are pings. */
+  bridged = false;
   /** Probes mcp-leash answered itself, by call key: a late discover result from them is worth a warning. */
   #answeredProbes = new Set<number>();
 
@@ -123,6 +125,11 @@ export class Eras {
     else if (method === 'initialize' && isObject(msg.result)) this.#child ??= 'legacy';
   }
 
+  /** The bridge's own probe told the child's era. */
+  learnChild(era: Era): void {
+    this.#child = era;
+  }
+
   /** A probe mcp-leash must answer at once without the child: the user said the child is legacy. */
   get refusesProbe(): boolean {
     return this.configured === 'legacy';
@@ -157,7 +164,7 @@ export class Eras {
    * implement, without arguments or side effects. Undefined while the era is not known.
    */
   healthRequest(id: string): JsonObject | undefined {
-    if (this.#client === 'legacy') return { jsonrpc: '2.0', id, method: 'ping' };
+    if (this.#client === 'legacy' || this.bridged) return { jsonrpc: '2.0', id, method: 'ping' };
     if (this.#client !== 'modern' || this.#version === undefined) return undefined;
     return { jsonrpc: '2.0', id, method: DISCOVER, params: { _meta: { [META_PROTOCOL_VERSION]: this.#version, [META_CLIENT_CAPABILITIES]: {} } } };
   }

@@ -3,6 +3,7 @@
 export const ERR = {
   parse: -32700,
   invalidRequest: -32600,
+  methodNotFound: -32601,
   invalidParams: -32602,
   internal: -32603,
   /** The server exited (or is not running): MCP SDKs use -32000 for connection closed. */

@@ -5,7 +5,7 @@
 import type { ResolvedRule } from '../policy/types.js';
 import { DeadlineQueue } from './deadlines.js';
 import { isFinishedKey } from './keys.js';
-import type { RequestId } from './message.js';
+import type { JsonObject, RequestId } from './message.js';
 
 export interface ServerCall {
   key: number;
@@ -13,6 +13,8 @@ export interface ServerCall {
   method: string;
   rule: ResolvedRule;
   receivedAt: number;
+  /** The request's params, kept only for a request the bridge holds (bridge/input-required.ts). */
+  params?: JsonObject | undefined;
 }
 
 export class ServerCalls {

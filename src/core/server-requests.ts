@@ -7,7 +7,7 @@ import type { Resolver } from '../policy/resolve.js';
 import { ERR } from './errors.js';
 import type { Outcome } from './events.js';
 import type { MessageFrame } from './frame.js';
-import { errorResponse, isObject, notification, paramsOf, type RequestId } from './message.js';
+import { errorResponse, isObject, notification, paramsOf, type JsonObject, type RequestId } from './message.js';
 import type { Outbox } from './outbox.js';
 import { ServerCalls, type ServerCall } from './server-calls.js';
 import { cancelReason } from './texts.js';
@@ -22,11 +22,55 @@ export class ServerRequests {
     this.#resolve = resolve;
   }
 
+  /**
+   * In the bridge (bridge/input-required.ts) a request is held instead: the client is asked it
+   * inside an input_required result, and never sent it, nor told of its cancel or timeout.
+   */
+  #held = new Set<number>();
+
   fromChild(frame: MessageFrame & { kind: 'request' }, now: number): void {
     const sc = this.table.add(frame.id, frame.method, this.#resolve(frame.method, undefined, 'child'), now);
     const call = `s${sc.key}`;
     if (this.#out.events) this.#out.event({ type: 'call-opened', call, from: 'child', method: frame.method, id: frame.id, at: now });
     this.#out.forward('client', frame, sc.key, undefined, call);
+  }
+
+  /** A request the bridge holds: in the table (its timeout, the child's cancel), never sent to the client. */
+  hold(frame: MessageFrame & { kind: 'request' }, now: number): ServerCall {
+    const sc = this.table.add(frame.id, frame.method, this.#resolve(frame.method, undefined, 'child'), now);
+    sc.params = paramsOf(frame.msg);
+    this.#held.add(sc.key);
+    if (this.#out.events) this.#out.event({ type: 'call-opened', call: `s${sc.key}`, from: 'child', method: frame.method, id: frame.id, at: now });
+    return sc;
+  }
+
+  /** The client's answer to a held request, from its retry's inputResponses. */
+  answerHeld(sc: ServerCall, result: JsonObject, now: number): void {
+    if (!this.table.take(sc.key)) return; // timed out or withdrawn meanwhile
+    this.#held.delete(sc.key);
+    this.#ended(sc, 'ok', 'requester', now);
+    this.#out.send('child', { jsonrpc: '2.0', id: sc.childId, result }, `s${sc.key}`);
+  }
+
+  /** The child withdrew a held request (its notifications/cancelled). */
+  withdrawHeld(childId: RequestId, now: number): ServerCall | undefined {
+    const sc = this.table.takeByChildId(childId);
+    if (!sc) return undefined;
+    this.#held.delete(sc.key);
+    this.#ended(sc, 'cancelled', 'requester', now);
+    return sc;
+  }
+
+  /** A request of the child's the client cannot be asked: the child gets `code` at once. */
+  refuse(frame: MessageFrame & { kind: 'request' }, code: number, message: string, now: number): void {
+    // A key of the table's own, taken back at once: the refusal is an `s<key>` call in events.
+    const sc = this.table.add(frame.id, frame.method, this.#resolve(frame.method, undefined, 'child'), now);
+    this.table.take(sc.key);
+    this.#out.send('child', errorResponse(frame.id, code, message), `s${sc.key}`);
+    if (!this.#out.events) return;
+    const call = `s${sc.key}`;
+    this.#out.event({ type: 'call-opened', call, from: 'child', method: frame.method, id: frame.id, at: now });
+    this.#out.event({ type: 'call-ended', call, outcome: 'error', by: 'leash', errorCode: code, ms: 0, at: now, phase: 'queued' });
   }
 
   /** The client answered; `childUp` says whether there is a child to give it to. */
@@ -64,7 +108,7 @@ export class ServerRequests {
     for (const sc of this.table.takeExpired(now)) {
       const limit = sc.rule.totalTimeoutMs;
       this.#out.log('info', 'server-to-client request timed out', { method: sc.method, timeoutMs: limit });
-      this.#out.send('client', notification('notifications/cancelled', { requestId: sc.key, reason: cancelReason('total', limit) }), `s${sc.key}`);
+      if (!this.#held.delete(sc.key)) this.#out.send('client', notification('notifications/cancelled', { requestId: sc.key, reason: cancelReason('total', limit) }), `s${sc.key}`);
       const data = { method: sc.method, timeoutMs: limit, elapsedMs: Math.round(now - sc.receivedAt) };
       this.#out.send('child', errorResponse(sc.childId, ERR.timedOut, 'Request timed out', data), `s${sc.key}`);
       if (this.#out.events) {
@@ -76,7 +120,7 @@ export class ServerRequests {
   /** The child died: its open requests die with it; the client is told to stop them. */
   childExited(now: number): void {
     for (const sc of this.table.clear()) {
-      this.#out.send('client', notification('notifications/cancelled', { requestId: sc.key, reason: 'the MCP server exited' }), `s${sc.key}`);
+      if (!this.#held.delete(sc.key)) this.#out.send('client', notification('notifications/cancelled', { requestId: sc.key, reason: 'the MCP server exited' }), `s${sc.key}`);
       this.#ended(sc, 'server-exited', 'leash', now);
     }
   }

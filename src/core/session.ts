@@ -23,6 +23,7 @@
  *   server-requests.ts    the child's requests to the client
  *   child-life.ts         restarts, replayed initialize, health, the shutdown ladder, the exit code
  *   era.ts                the protocol era of each end (2026-07-28 or older), the discover probe
+ *   bridge/               protocol "bridge": a 2026-07-28 face for a legacy server
  *   startup.ts            what a call gets when the startup limit or the probe wait runs out
  *   task-bridge.ts        tasks on behalf of a task-less child
  *   jobs.ts               slow tool calls answered early and kept as jobs (job-store.ts,
@@ -60,6 +61,7 @@ import { unencodable } from './unencodable.js';
 import { clientRequest, type ClientRequestDeps } from './client-requests.js';
 import { GuardRails } from './guard-rails.js';
 import { applyBudget, type SpillPlace } from './result-budget.js';
+import { Bridge, BRIDGE_ID_PREFIX } from './bridge/bridge.js';
 
 export { ERR, type ChildExit, type ChildState, type Frame };
 
@@ -75,6 +77,8 @@ export interface SessionOptions {
   strict?: boolean;
   /** Where onLargeResult "spill" writes (the shell owns the folder); without it, spill cuts as "truncate" does. */
   spill?: SpillPlace;
+  /** A fresh unguessable requestState for the bridge (random in the shell; a counter in tests). */
+  stateToken?: () => string;
 }
 
 export class Session {
@@ -97,6 +101,8 @@ export class Session {
   #requestDeps: ClientRequestDeps;
   #guard: GuardRails;
   #spill: SpillPlace | undefined;
+  /** protocol "bridge" only (bridge/bridge.ts); a relay session has none and pays nothing for it. */
+  #bridge: Bridge | undefined;
   /** Time of the input being handled, for the illegal-transition hook. */
   #now = 0;
 
@@ -110,8 +116,12 @@ export class Session {
     this.#server = new ServerRequests(this.#out, this.#resolve);
     this.#eras = new Eras(policy.serverEra);
     this.#life = new ChildLife(this.#out, policy, this.#eras, {
-      becameUp: (now) => this.#admission.runQueued(now),
+      becameUp: (now) => {
+        this.#admission.runQueued(now);
+        this.#bridge?.childUp(now);
+      },
       startupFailed: (limitMs, now) => startupFailed(limitMs, now, this.#startupDeps()),
+      listChanged: (kind) => (this.#bridge?.engaged ? (this.#bridge.listChanged(kind), true) : false),
     });
     const illegal = (call: ClientCall, input: CallInput): void => this.#illegal(call, input);
     const out = this.#out;
@@ -134,7 +144,9 @@ export class Session {
       illegal,
       childUp: () => this.#life.up,
       completeTask: (call, response, now) => this.#tasks.complete(call, response, now),
-      jobEnded: (call, ending, answer, now) => this.#jobs.ended(call, ending, answer, now),
+      jobEnded: (call, ending, answer, now) => {
+        if (!this.#bridge?.ended(call, ending, answer, now)) this.#jobs.ended(call, ending, answer, now);
+      },
     });
     this.#jobs = new Jobs(
       {
@@ -158,6 +170,23 @@ export class Session {
     });
     this.#progress = new ProgressRelay({ policy, out, calls, illegal, withTaskMeta: (call, params) => this.#tasks.withMeta(call, params) });
     this.#guard = new GuardRails(policy, out);
+    if (policy.protocol === 'bridge') {
+      let tokens = 0;
+      this.#bridge = new Bridge({
+        out,
+        calls,
+        admission: this.#admission,
+        cancel: this.#cancel,
+        server: this.#server,
+        life: this.#life,
+        eras: this.#eras,
+        startupTimeoutMs: policy.startupTimeoutMs,
+        flushProgress: (call, now) => this.#progress.beforeAnswer(call, now),
+        stateToken: opts.stateToken ?? (() => `state-${++tokens}`),
+        ownCall: () => `l${++this.#ownCalls}`,
+        refeed: (frame, now) => this.handleClient(frame, now),
+      });
+    }
     this.#requestDeps = { out, calls, resolve: this.#resolve, life: this.#life, tasks: this.#tasks, jobs: this.#jobs, admission: this.#admission, eras: this.#eras, startupTimeoutMs: policy.startupTimeoutMs, guard: this.#guard, refused: 0 };
   }
 
@@ -176,19 +205,20 @@ export class Session {
   }
 
   nextDeadline(): number | undefined {
-    return earliest(this.#timers.next(), this.#server.table.nextDeadline(), this.#life.nextDeadline(), this.#tasks.nextDeadline(), this.#jobs.nextDeadline());
+    return earliest(this.#timers.next(), this.#server.table.nextDeadline(), this.#life.nextDeadline(), this.#tasks.nextDeadline(), this.#jobs.nextDeadline(), this.#bridge?.nextDeadline());
   }
 
   // ── from the client ──────────────────────────────────────────────────────────────────────
 
   handleClient(frame: Frame, now: number): void {
     this.#now = now;
+    if (frame.kind === 'unparsable' || frame.kind === 'invalid') return refusal(this.#out, frame);
+    // The bridge takes what a 2026 client sends a legacy server (bridge/bridge.ts).
+    const bridged = this.#bridge?.fromClient(frame, now);
+    if (bridged === true) return;
     switch (frame.kind) {
-      case 'unparsable':
-      case 'invalid':
-        return refusal(this.#out, frame);
       case 'request':
-        return clientRequest(frame, now, this.#requestDeps);
+        return clientRequest(frame, now, this.#requestDeps, bridged);
       case 'notification':
         if (frame.method === 'notifications/cancelled') return this.#cancel.fromClient(frame, now);
         if (frame.method === 'notifications/initialized') this.#life.initializedNotification = frame.msg;
@@ -215,8 +245,10 @@ export class Session {
         this.#out.log('warn', 'child wrote an invalid JSON-RPC message; not forwarded', { reason: frame.reason, id: frame.id });
         return this.#childInvalid(frame.id, frame.reason, now);
       case 'request':
+        if (this.#bridge?.engaged) return this.#bridge.childRequest(frame, now);
         return this.#server.fromChild(frame, now);
       case 'notification':
+        if (this.#bridge?.engaged && this.#bridge.childNotification(frame, now)) return;
         if (frame.method === 'notifications/progress') return this.#childProgress(frame.msg, now);
         if (frame.method === 'notifications/cancelled') return this.#server.cancelledByChild(frame, now);
         return this.#out.forward('client', frame, undefined, undefined, undefined);
@@ -258,8 +290,12 @@ export class Session {
     const id = frame.id;
     const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
     // Any answer, even a late one, shows the child has started (child-life.ts, first answer).
-    this.#life.childAnswered(call !== undefined && call.phase === 'running' && call.modern && !('error' in frame.msg), now);
-    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) return this.#life.ownResponse(id, frame.msg, now);
+    const bridged = this.#bridge?.engaged === true;
+    this.#life.childAnswered(!bridged && call !== undefined && call.phase === 'running' && call.modern && !('error' in frame.msg), now);
+    if (typeof id === 'string' && id.startsWith(OWN_ID_PREFIX)) {
+      if (this.#bridge && id.startsWith(BRIDGE_ID_PREFIX)) return this.#bridge.ownResponse(id, frame.msg, now);
+      return this.#life.ownResponse(id, frame.msg, now);
+    }
     if (!call || !atChild(call)) {
       const late = typeof id === 'number' && this.#calls.wasFinished(id);
       if (typeof id === 'number' && this.#eras.lateProbeAnswer(id) && isObject(frame.msg.result)) {
@@ -273,8 +309,15 @@ export class Session {
     }
     this.#eras.childAnswered(call.method, frame.msg);
     if (!isJob(call)) this.#progress.beforeAnswer(call, now);
-    const looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard, this.#jobs);
+    let looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard, this.#jobs);
     if (looked instanceof Error) return this.#invalidAnswer(call, looked.message, now);
+    // A bridged answer is completed for the 2026 client (bridge/complete.ts); a detached call's
+    // answer is completed where it goes (its retry).
+    if (bridged && call.modern && !isJob(call)) {
+      const whole = looked === frame ? wholeMessage(frame) : looked;
+      if (whole instanceof Error) return this.#invalidAnswer(call, whole.message, now);
+      looked = this.#bridge!.complete(call.method, whole as JsonObject);
+    }
     const budgeted = call.rule.maxResultBytes > 0 && call.method === 'tools/call';
     // The common case, an answer passed on as it came, costs no object (admission.ts).
     if (looked === frame && !budgeted) return this.#admission.answeredByChild(call, frame, now);
@@ -300,7 +343,7 @@ export class Session {
   handleChildExit(exit: ChildExit, now: number): void {
     this.#now = now;
     // A legacy child may exit on the client's server/discover probe: child-life.ts restarts it at once.
-    const onProbe = this.#calls.all().some((c) => c.phase === 'running' && this.#eras.diedOnProbe(c.method));
+    const onProbe = this.#bridge?.probing === true || this.#calls.all().some((c) => c.phase === 'running' && this.#eras.diedOnProbe(c.method));
     const what = this.#life.exited(exit, now, onProbe);
     if (what === 'ignore') return;
     const restarting = what === 'restart';
@@ -312,6 +355,7 @@ export class Session {
     this.#server.childExited(now);
     this.#out.log(exit.code === 0 && !restarting ? 'info' : 'warn', 'child exited', { ...data, failedRequests: failed });
     this.#life.concludeExit(exit.code ?? 128 + (exit.signalNumber ?? 0), text, now);
+    this.#bridge?.childExited(now);
   }
 
   /** The client closed its end (stdin EOF, or our stdout broke): stop the child, then exit. */
@@ -344,6 +388,7 @@ export class Session {
     this.#tasks.expire(now);
     this.#jobs.tick(now);
     this.#server.timeOut(now);
+    this.#bridge?.tick(now);
     for (const key of this.#timers.popDue(now)) {
       const call = this.#calls.get(key);
       if (call) this.#wake(call, now);

@@ -90,6 +90,12 @@ export interface JobsOptions {
  */
 export type ServerEra = 'auto' | 'legacy' | '2026';
 
+/**
+ * What mcp-leash is to a 2026-07-28 client: "relay" passes its requests on as they are; "bridge"
+ * gives a legacy server a 2026-07-28 face (src/core/bridge/).
+ */
+export type ProtocolMode = 'relay' | 'bridge';
+
 export interface Policy {
   /** Default rule values, applied to client requests that no rule names. */
   defaults: Required<Pick<Rule, 'idleTimeoutMs' | 'totalTimeoutMs' | 'onTimeout' | 'heartbeatMs' | 'maxResultBytes' | 'onLargeResult' | 'detachAfterMs'>>;
@@ -99,6 +105,8 @@ export interface Policy {
   startupTimeoutMs: number;
   /** The child's protocol era, when known; a probe (server/discover) is then answered at once. */
   serverEra: ServerEra;
+  /** "bridge": a 2026-07-28 client can use a legacy server (src/core/bridge/). */
+  protocol: ProtocolMode;
   /** Minimum time between two progress notifications forwarded for one request. */
   progressIntervalMs: number;
   /** Global bound on client requests in flight at the child; Infinity = unlimited. */
@@ -132,6 +140,7 @@ export const DEFAULT_POLICY: Policy = {
   rules: [],
   startupTimeoutMs: 60_000,
   serverEra: 'auto',
+  protocol: 'relay',
   progressIntervalMs: 100,
   maxConcurrency: Infinity,
   maxMessageBytes: 64 * 1024 * 1024,

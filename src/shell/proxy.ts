@@ -90,6 +90,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     // Events cost an object each: only a tap reads them.
     events: tap !== undefined,
     taskIdPrefix: `leash-${randomBytes(4).toString('hex')}-`,
+    // 144 random bits per input_required result: a requestState no client can guess or derive.
+    stateToken: () => randomBytes(18).toString('base64url'),
   });
   opts.onSession?.(session);
   const alarm = new Alarm(() => at((t) => session.handleTimeout(t)));
