@@ -31,6 +31,7 @@ import { LeashTools } from './leash-tools.js';
 import { isObject, type JsonObject, type RequestId } from './message.js';
 import type { Outbox } from './outbox.js';
 import type { Answer } from './admission.js';
+import { resultResponse } from './era.js';
 import {
   jobCancelledText,
   jobCancelNothingText,
@@ -57,6 +58,8 @@ export interface JobsDeps {
   cancelCall(key: number, now: number): void;
   /** The next l<n> id for a call mcp-leash answers itself (shared with tasks). */
   ownCall(): CallId;
+  /** The client speaks 2026-07-28: every result mcp-leash writes for it carries resultType (era.ts). */
+  modernClient(): boolean;
 }
 
 export class Jobs {
@@ -119,7 +122,7 @@ export class Jobs {
     const queued = call.phase === 'queued';
     this.#d.flushProgress(call, now);
     const text = jobDetachedText(tool, now - call.receivedAt, jobProgressText(job.progress), job.id, this.tools.awaitName, this.tools.cancelName);
-    if (!this.#d.detachCall(call, { jsonrpc: '2.0', id: call.clientId, result: this.#handle(job, text) }, now)) return;
+    if (!this.#d.detachCall(call, resultResponse(call.clientId, this.#handle(job, text), call.modern), now)) return;
     out.log('info', 'slow call detached as a job', { tool, job: job.id, afterMs: now - call.receivedAt, queued });
     if (out.events) out.event({ type: 'job-detached', job: job.id, call: call.id, tool, afterMs: now - call.receivedAt, queued, at: now });
   }
@@ -258,7 +261,8 @@ export class Jobs {
 
   #reply(call: CallId, id: RequestId, result: JsonObject, openedAt: number, now: number): void {
     const { out } = this.#d;
-    out.send('client', { jsonrpc: '2.0', id, result }, call);
+    // A kept result from a legacy server lacks resultType too: ownResult adds it, never overwrites.
+    out.send('client', resultResponse(id, result, this.#d.modernClient()), call);
     if (!out.events) return;
     const outcome: Outcome = result.isError === true ? 'tool-error' : 'ok';
     out.event({ type: 'call-ended', call, outcome, by: 'leash', ms: now - openedAt, at: now, phase: 'running' });

@@ -159,6 +159,7 @@ export class Session {
           if (call) this.#cancel.job(call, now);
         },
         ownCall: () => `l${++this.#ownCalls}`,
+        modernClient: () => this.#eras.client === 'modern',
       },
       detaches(policy),
     );

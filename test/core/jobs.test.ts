@@ -354,3 +354,28 @@ describe('issue 19: the job tools in tools/list', () => {
     expect(l.toChild.length).toBe(toChild + 1);
   });
 });
+
+describe('issue 20: jobs for a 2026-07-28 client', () => {
+  const ENVELOPE = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const modernCall = (id: number, tool: string) => req(id, 'tools/call', { name: tool, arguments: {}, _meta: ENVELOPE });
+
+  it('the job handle, leash_await and leash_cancel results carry resultType "complete" (a 2026 client rejects results without it)', () => {
+    const l = new Link(policy({ serverEra: '2026', rules: [{ tool: 'slow', detachAfterMs: 10_000 }] }));
+    l.client(modernCall(7, 'slow'));
+    l.advance(10_000);
+    const handle = lastTo(l, 7)!;
+    expect(handle.result).toMatchObject({ resultType: 'complete', _meta: { [JOB_META]: { id: 'j1' } } });
+    l.client(req(8, 'tools/call', { name: 'leash_await', arguments: { job: 'j1' }, _meta: ENVELOPE }));
+    l.advance(60_000);
+    expect(lastTo(l, 8)?.result).toMatchObject({ resultType: 'complete' });
+    l.client(req(9, 'tools/call', { name: 'leash_cancel', arguments: { job: 'j1' }, _meta: ENVELOPE }));
+    expect(lastTo(l, 9)?.result).toMatchObject({ resultType: 'complete' });
+  });
+
+  it('a legacy client gets the same results without resultType', () => {
+    const l = started();
+    l.client(call(7, 'slow'));
+    l.advance(10_000);
+    expect(lastTo(l, 7)!.result).not.toHaveProperty('resultType');
+  });
+});
