@@ -47,7 +47,7 @@ export function clientRequest(frame: MessageFrame & { kind: 'request' }, now: nu
   // The user said the child is legacy: a probe never reaches it (some legacy servers exit on it).
   if (method === DISCOVER && d.eras.refusesProbe) return answerAtOnce(id, method, probeRefused(id), 'error', now, d);
   const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
-  if (d.guard.refuses(frame, tool, params, now)) return;
+  if (d.guard.refuses(frame, tool, params, now, modern)) return;
   if (method === 'initialize') d.life.initializeSent(frame.msg);
   const task = tool !== undefined && d.tasks.wants(params) ? d.tasks.create(id, params!, now) : null;
   if (task === undefined) return; // too many tasks: already answered

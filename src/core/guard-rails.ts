@@ -16,6 +16,7 @@ import type { MessageFrame } from './frame.js';
 import { errorResponse, isObject, type JsonObject } from './message.js';
 import type { Outbox } from './outbox.js';
 import type { CallId } from './events.js';
+import { resultResponse } from './era.js';
 
 /** The list answers that may lose items, what they hold, and the key that names an item. */
 const LISTS: Record<string, { what: Hideable; member: string; key: string }> = {
@@ -55,7 +56,8 @@ export class GuardRails {
    * A client request for something hidden is answered here, and true returned: it must go no
    * further. `tool` is the tools/call's tool name, when it has one.
    */
-  refuses(frame: MessageFrame & { kind: 'request' }, tool: string | undefined, params: JsonObject | undefined, now: number): boolean {
+  /** `modern`: a 2026-07-28 request, whose answers carry resultType and say -32602 where 2025 said -32002. */
+  refuses(frame: MessageFrame & { kind: 'request' }, tool: string | undefined, params: JsonObject | undefined, now: number, modern = false): boolean {
     if (!this.#any) return false;
     const { id, method } = frame;
     let what: Hideable;
@@ -71,11 +73,12 @@ export class GuardRails {
     const call: CallId = `g${++this.#refused}`;
     let answer: JsonObject;
     if (what === 'tool') {
-      answer = { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: hiddenToolText(name, rule) }], isError: true } };
+      answer = resultResponse(id, { content: [{ type: 'text', text: hiddenToolText(name, rule) }], isError: true }, modern);
     } else if (what === 'prompt') {
       answer = errorResponse(id, ERR.invalidParams, `The prompt "${name}" is disabled by the mcp-leash policy (${rule})`, { name });
     } else {
-      answer = errorResponse(id, ERR.resourceNotFound, `Resource not found: "${name}" is hidden by the mcp-leash policy (${rule})`, { uri: name });
+      // 2026-07-28 replaced "resource not found" -32002 with -32602 (changelog, minor change 6).
+      answer = errorResponse(id, modern ? ERR.invalidParams : ERR.resourceNotFound, `Resource not found: "${name}" is hidden by the mcp-leash policy (${rule})`, { uri: name });
     }
     const out = this.#out;
     out.log('info', `request for a hidden ${what} refused`, { method, [what]: name, rule });

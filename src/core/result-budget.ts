@@ -23,6 +23,7 @@ import { wholeMessage, type MessageFrame } from './frame.js';
 import type { Answer } from './admission.js';
 import { isObject, type JsonObject, type RequestId } from './message.js';
 import type { Outbox } from './outbox.js';
+import { resultResponse } from './era.js';
 
 /** Bytes of `id` as JSON in a message. */
 function idBytes(id: RequestId): number {
@@ -150,9 +151,9 @@ export function overBudget(call: ClientCall, frame: MessageFrame, bytes: number,
   const tool = call.tool ?? '?';
   const id = call.clientId;
   const refused = (): Budgeted => {
-    let msg: JsonObject = { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: tooLargeText(tool, bytes, limit) }], isError: true } };
+    let msg = resultResponse(id, { content: [{ type: 'text', text: tooLargeText(tool, bytes, limit) }], isError: true }, call.modern);
     // Only an absurd client id makes even this too long: then the shortest words there are.
-    if (jsonBytes(msg) > limit) msg = { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'mcp-leash: result over the size limit' }], isError: true } };
+    if (jsonBytes(msg) > limit) msg = resultResponse(id, { content: [{ type: 'text', text: 'mcp-leash: result over the size limit' }], isError: true }, call.modern);
     return { msg, action: 'too-large', bytes: jsonBytes(msg) };
   };
   if (mode === 'error') return refused();
@@ -162,20 +163,22 @@ export function overBudget(call: ClientCall, frame: MessageFrame, bytes: number,
   if (!isObject(result)) return refused(); // an error answer this large: nothing to keep
   if (mode === 'spill' && place !== undefined) {
     const path = spillPath(place, call);
-    const preview = truncate(id, result, bytes, limit, spillNote(tool, bytes, limit, path));
+    const preview = truncate(id, result, bytes, limit, spillNote(tool, bytes, limit, path), call.modern);
     const sent = preview === undefined ? Infinity : jsonBytes(preview);
     // A path so long that even the note does not fit: the file is still written, the answer only refuses.
     const unwritten = refused();
     return { msg: sent <= limit ? preview! : unwritten.msg, action: 'spilled', bytes: sent <= limit ? sent : unwritten.bytes, path, unwritten: unwritten.msg };
   }
-  const cut = truncate(id, result, bytes, limit, cutNote(tool, bytes, limit));
+  const cut = truncate(id, result, bytes, limit, cutNote(tool, bytes, limit), call.modern);
   if (cut === undefined) return refused();
   const sent = jsonBytes(cut);
   return sent <= limit ? { msg: cut, action: 'truncated', bytes: sent } : refused();
 }
 
 /** The cut answer, or undefined when not even the note fits. */
-function truncate(id: RequestId, result: JsonObject, bytes: number, limit: number, note: Note): JsonObject | undefined {
+function truncate(id: RequestId, result: JsonObject, bytes: number, limit: number, note: Note, modern: boolean): JsonObject | undefined {
+  // A 2026 result keeps its resultType (a legacy one gets it for a 2026 request): counted in the budget too.
+  const kind: JsonObject = typeof result.resultType === 'string' ? { resultType: result.resultType } : modern ? { resultType: 'complete' } : {};
   const content = Array.isArray(result.content) ? (result.content as unknown[]) : [];
   const isError = result.isError === true;
   const meta = isObject(result._meta) ? result._meta : undefined;
@@ -184,7 +187,7 @@ function truncate(id: RequestId, result: JsonObject, bytes: number, limit: numbe
   // Room for the note at its longest: every part said, the counts at their widest.
   const worstNote = note(partsOf({ kept: content.length, of: content.length + 1, cutText: true, droppedStructured: true, droppedMeta: true }));
   const noteItem = (text: string): JsonObject => ({ type: 'text', text });
-  const shell = (extra: JsonObject): JsonObject => ({ jsonrpc: '2.0', id, result: { content: [noteItem(worstNote)], ...extra, isError: true } });
+  const shell = (extra: JsonObject): JsonObject => ({ jsonrpc: '2.0', id, result: { ...kind, content: [noteItem(worstNote)], ...extra, isError: true } });
   let base = jsonBytes(shell({}));
   if (base > limit) return undefined;
 
@@ -221,7 +224,7 @@ function truncate(id: RequestId, result: JsonObject, bytes: number, limit: numbe
   }
   const droppedStructured = structured !== undefined && !keepStructured;
   const said = note(partsOf({ kept: kept.length, of: content.length, cutText, droppedStructured, droppedMeta: meta !== undefined && !keepMeta }));
-  const out: JsonObject = { content: [...kept, noteItem(said)] };
+  const out: JsonObject = { ...kind, content: [...kept, noteItem(said)] };
   if (keepStructured) out.structuredContent = structured;
   if (keepMeta) out._meta = meta;
   // A client that validates structuredContent against the tool's outputSchema refuses a

@@ -84,3 +84,17 @@ describe('§12 prompts.deny and resources.deny', () => {
     expect(requestsOf(l.toChild).map((m) => m.method)).toStrictEqual(['resources/list', 'resources/read']);
   });
 });
+
+describe('issue 20: refusals for a 2026-07-28 request', () => {
+  const ENVELOPE = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+
+  it('a denied tool is an isError result with resultType "complete"; a hidden resource is -32602, as 2026 says "not found"', () => {
+    const l = guarded({ deny: ['delete_*'], resources: ['secret://*'] });
+    l.client(req(1, 'tools/call', { name: 'delete_repo', arguments: {}, _meta: ENVELOPE }));
+    l.client(req(2, 'resources/read', { uri: 'secret://key', _meta: ENVELOPE }));
+    const [tool, resource] = responsesOf(l.toClient);
+    expect(tool).toMatchObject({ id: 1, result: { resultType: 'complete', isError: true } });
+    expect(resource).toMatchObject({ id: 2, error: { code: -32602 } });
+    expect(requestsOf(l.toChild)).toStrictEqual([]);
+  });
+});

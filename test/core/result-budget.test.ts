@@ -6,7 +6,7 @@ import type { Frame } from '../../src/core/frame.js';
 import { peek, type JsonObject } from '../../src/core/message.js';
 import { fittingPrefix, utf8Bytes } from '../../src/core/result-budget.js';
 import type { OnLargeResult } from '../../src/policy/types.js';
-import { Link, call, policy, responsesOf } from './link.js';
+import { Link, call, policy, req, responsesOf } from './link.js';
 
 const budgeted = (maxResultBytes: number, onLargeResult: OnLargeResult = 'truncate') => new Link(policy({ defaults: { maxResultBytes, onLargeResult } }));
 
@@ -163,5 +163,26 @@ describe('§12 the budget, fuzzed', () => {
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
     );
+  });
+});
+
+describe('issue 20: results cut or refused for a 2026-07-28 request', () => {
+  const ENVELOPE = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const modern = (limit: number, mode: OnLargeResult) => new Link(policy({ serverEra: '2026', defaults: { maxResultBytes: limit, onLargeResult: mode } }));
+  const modernCall = (id: string) => req(id, 'tools/call', { name: 'read_file', arguments: {}, _meta: ENVELOPE });
+
+  it('a cut result keeps resultType "complete" and still fits the budget with it', () => {
+    const l = modern(2_000, 'truncate');
+    l.client(modernCall('r')).child(wireFrame(answer(1, { resultType: 'complete', ...textResult('x'.repeat(50_000)) }), true));
+    const sent = responsesOf(l.toClient)[0]!;
+    expect(sent.result).toMatchObject({ resultType: 'complete' });
+    expect(texts(sent).at(-1)).toContain('mcp-leash cut this result');
+    expect(sentSize(sent)).toBeLessThanOrEqual(2_000);
+  });
+
+  it('a refused result carries resultType "complete"', () => {
+    const l = modern(1_000, 'error');
+    l.client(modernCall('r')).child(wireFrame(answer(1, { resultType: 'complete', ...textResult('z'.repeat(20_000)) }), true));
+    expect(responsesOf(l.toClient)[0]!.result).toMatchObject({ resultType: 'complete', isError: true });
   });
 });
