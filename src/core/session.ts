@@ -1,7 +1,7 @@
 /*
  * The session: theory of operation.
  *
- * (About 400 lines: the wiring of the core's parts and the two routing switches. It decides
+ * (About 450 lines: the wiring of the core's parts and the routing switches, the bridge's included. It decides
  * nothing itself; splitting it further would only scatter the routing.)
  *
  * mcp-leash sits between one client and one child. Everything it promises (shared/CONTRACT.md)
@@ -310,7 +310,8 @@ export class Session {
     }
     this.#eras.childAnswered(call.method, frame.msg);
     if (!isJob(call)) this.#progress.beforeAnswer(call, now);
-    let looked = lookInto(call, frame, now, this.#life, this.#tasks, this.#guard, this.#jobs);
+    // A bridged session offers no tasks (2025 tasks are not the 2026 extension: bridge/handshake.ts).
+    let looked = lookInto(call, frame, now, this.#life, bridged ? undefined : this.#tasks, this.#guard, this.#jobs);
     if (looked instanceof Error) return this.#invalidAnswer(call, looked.message, now);
     // A bridged answer is completed for the 2026 client (bridge/complete.ts); a detached call's
     // answer is completed where it goes (its retry).
@@ -431,17 +432,18 @@ export class Session {
  * replay and compare them, tasks "auto" adds to them, the guard rails hide tools), and those may
  * change on the way; so may prompts/list and resources/list answers when some are hidden.
  */
-function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge, guard: GuardRails, jobs: Jobs): MessageFrame | JsonObject | Error {
+function lookInto(call: ClientCall, frame: MessageFrame & { kind: 'response' }, now: number, life: ChildLife, tasks: TaskBridge | undefined, guard: GuardRails, jobs: Jobs): MessageFrame | JsonObject | Error {
   if (call.method !== 'initialize' && call.method !== 'tools/list' && !guard.filters(call.method)) return frame;
   const msg = wholeMessage(frame);
   if (msg instanceof Error) return msg;
   let changed = msg;
   if (call.method === 'initialize' && isObject(msg.result)) {
     life.initialized(msg.result, now);
-    changed = tasks.offer(msg, msg.result);
+    changed = tasks ? tasks.offer(msg, msg.result) : msg;
   } else if (call.method === 'tools/list') {
     life.rememberTools(call, msg);
-    changed = jobs.list(tasks.markTools(guard.filterList(call.id, call.method, msg, now)), !call.hadCursor);
+    const visible = guard.filterList(call.id, call.method, msg, now);
+    changed = jobs.list(tasks ? tasks.markTools(visible) : visible, !call.hadCursor);
   } else changed = guard.filterList(call.id, call.method, msg, now);
   // A long answer's bytes lack nothing, but its `msg` lacked the result: send what was parsed.
   return changed !== msg || frame.partial ? changed : frame;
