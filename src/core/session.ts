@@ -1,8 +1,8 @@
 /*
  * The session: theory of operation.
  *
- * (About 450 lines: the wiring of the core's parts and the routing switches, the bridge's included. It decides
- * nothing itself; splitting it further would only scatter the routing.)
+ * (About 450 lines: the wiring of the core's parts and the routing switches, the bridge's
+ * included. It decides nothing itself; splitting it further would only scatter the routing.)
  *
  * mcp-leash sits between one client and one child. Everything it promises (shared/CONTRACT.md)
  * is a rule about two tables, client calls (call-life.ts, client-calls.ts) and the child's own
@@ -282,7 +282,11 @@ export class Session {
     // A call that is or may become a job keeps its progress for the model's texts; a job's
     // client was answered, so only its idle clock hears of it.
     if (call.detachAt !== Infinity || isJob(call)) this.#jobs.progressed(call, params, now);
-    if (isJob(call)) childProgressed(call, now, (c, i) => this.#illegal(c, i));
+    // A call waiting for the client's input: its progress goes to the retry that waits, if any.
+    if (isJob(call)) {
+      childProgressed(call, now, (c, i) => this.#illegal(c, i));
+      this.#bridge?.inputs.progressed(call, params);
+    }
     else this.#progress.fromChild(call, params, now);
     this.#admission.arm(call);
   }

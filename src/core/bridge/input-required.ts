@@ -35,7 +35,7 @@ import type { ClientCalls } from '../client-calls.js';
 import type { CallId } from '../events.js';
 import { ERR } from '../errors.js';
 import { wholeMessage, type MessageFrame } from '../frame.js';
-import { errorResponse, isObject, paramsOf, type JsonObject, type RequestId } from '../message.js';
+import { errorResponse, isObject, notification, paramsOf, progressTokenOf, type JsonObject, type ProgressToken, type RequestId } from '../message.js';
 import type { Outbox } from '../outbox.js';
 import type { ServerRequests } from '../server-requests.js';
 import type { ServerCall } from '../server-calls.js';
@@ -56,8 +56,8 @@ interface Wait {
   readonly inputs: Map<string, ServerCall>;
   /** The requestState the client holds (undefined while a retry waits). */
   token: string | undefined;
-  /** The retry waiting for the call's end, and its id in events. */
-  waiter: { id: RequestId; call: CallId; receivedAt: number } | undefined;
+  /** The retry waiting for the call's end, its id in events, and its progress token. */
+  waiter: { id: RequestId; call: CallId; receivedAt: number; token: ProgressToken | undefined } | undefined;
   /** The call's end, completed, kept for a retry. */
   answer: JsonObject | undefined;
   expiresAt: number;
@@ -165,7 +165,7 @@ export class InputRequired {
       return this.#answer(frame.id, own, now, now, wait.answer, 'ok');
     }
     if (wait.inputs.size > 0) return this.#ask(wait, frame.id, { call: own, receivedAt: now }, now);
-    wait.waiter = { id: frame.id, call: own, receivedAt: now };
+    wait.waiter = { id: frame.id, call: own, receivedAt: now, token: progressTokenOf(params) };
     this.#byWaiter.set(frame.id, wait);
   }
 
@@ -189,6 +189,16 @@ export class InputRequired {
     wait.answer = msg;
     wait.expiresAt = now + INPUT_WAIT_MS;
     return true;
+  }
+
+  /**
+   * The server's progress for a call that waits for input: the retry waiting gets it under its
+   * own token (the SDK v2 client carries its onprogress over to the retry); before a retry, nobody
+   * listens. Not throttled: a call here has spoken to a person and is rarely chatty.
+   */
+  progressed(call: ClientCall, params: JsonObject): void {
+    const token = this.#byCall.get(call.key)?.waiter?.token;
+    if (token !== undefined) this.#d.out.send('client', notification('notifications/progress', { ...params, progressToken: token }));
   }
 
   /** notifications/cancelled for a retry that waits: the call is cancelled at the server. */
