@@ -75,6 +75,8 @@ export class Bridge {
   #held: Frame[] = [];
   #probe: { id: string; deadline: number; waitMs: number; sent: boolean } | undefined;
   #env: Envelope | undefined;
+  /** The probe that ran out of time: a discover result for it later means a slow 2026 server. */
+  #lateProbe: string | undefined;
   /** server/discover requests waiting for the server's initialize result. */
   #discovers: { id: RequestId; call: CallId; at: number }[] = [];
   #seq = 0;
@@ -256,7 +258,9 @@ export class Bridge {
     if (this.#probe && id === this.#probe.id) {
       return this.#decide(isObject(msg.result) ? 'modern' : 'legacy', isObject(msg.result) ? 'it answered server/discover' : 'it answered server/discover with an error', now);
     }
-    if (isObject(msg.error)) this.#d.out.log('warn', 'the server refused a request of the bridge', { id, error: msg.error });
+    if (id === this.#lateProbe && isObject(msg.result)) {
+      this.#d.out.log('warn', 'the server answered server/discover after the probe wait: it is a 2026-07-28 server that starts slowly, and the bridge took it for a legacy one; set "serverEra": "2026" in the mcp-leash config', { id });
+    } else if (isObject(msg.error)) this.#d.out.log('warn', 'the server refused a request of the bridge', { id, error: msg.error });
   }
 
   // ── the server's life ────────────────────────────────────────────────────────────────────
@@ -287,6 +291,7 @@ export class Bridge {
 
   tick(now: number): void {
     if (this.#probe && now >= this.#probe.deadline) {
+      this.#lateProbe = this.#probe.id;
       this.#decide('legacy', `it did not answer server/discover within ${this.#probe.waitMs}ms`, now);
     }
     this.inputs.tick(now);
