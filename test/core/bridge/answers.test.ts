@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { cancel, Link, note, ok, responsesOf } from '../link.js';
-import { engaged, err, INIT_RESULT, LL, mcall, mreq, SERVER_INFO, SI, SUB } from './helpers.js';
+import { DEFAULT_POLICY, engaged, err, INIT_RESULT, LL, mcall, mreq, SERVER_INFO, SI, SUB } from './helpers.js';
 
 /** The child's copy of the last request it got with `method`. */
 const lastAtChild = (l: Link, method: string) => l.toChild.filter((m) => m.method === method).at(-1)!;
@@ -89,7 +89,7 @@ describe('bridge: subscriptions/listen', () => {
   });
 
   it('resourceSubscriptions: resources/subscribe at the server, updates tagged for matching listens, again after a restart', () => {
-    const l = engaged({ restart: { policy: 'on-failure', maxRestarts: 3, windowMs: 60_000, initialBackoffMs: 0, maxBackoffMs: 0 } });
+    const l = engaged({ restart: { ...DEFAULT_POLICY.restart, policy: 'on-failure', initialBackoffMs: 0 } });
     l.client(listen(23, { resourceSubscriptions: ['file:///dir/'] }));
     expect(l.takeTo('child')).toStrictEqual([{ jsonrpc: '2.0', id: expect.stringMatching(/^mcp-leash:/), method: 'resources/subscribe', params: { uri: 'file:///dir/' } }]);
     l.child(ok(l.toChild.at(-1)!.id as string, {}));
