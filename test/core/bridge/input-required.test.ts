@@ -161,3 +161,51 @@ describe('bridge: the server asks the client (input_required)', () => {
     expect(onlyResponses(l.takeTo('client'))).toMatchObject([{ id: 41, result: { isError: true, resultType: 'complete', content: [{ type: 'text' }] } }]);
   });
 });
+
+describe('bridge: input_required, the less travelled paths', () => {
+  it('a retry without the response the server waits for is asked again (same question, new requestState)', () => {
+    const { l, callId } = running();
+    l.child(req(100, 'sampling/createMessage', ASK));
+    const a = inputRequired(l.takeTo('client')[0], 40);
+    l.client(retry(41, 'ask', a.state, { unrelated: { x: 1 } }));
+    const b = inputRequired(l.takeTo('client')[0], 41);
+    expect(b.key).toBe(a.key);
+    expect(b.state).not.toBe(a.state);
+    expect(l.toChild.some((m) => m.id === 100)).toBe(false);
+    l.client(retry(42, 'ask', b.state, { [b.key]: ANSWER }));
+    expect(l.takeTo('child')).toStrictEqual([{ jsonrpc: '2.0', id: 100, result: ANSWER }]);
+    l.child(ok(callId, { content: [] }));
+    expect(responsesOf(l.takeTo('client')).map((m) => m.id)).toStrictEqual([42]);
+  });
+
+  it('a question the call lacks the capability for while a retry waits: the retry gets -32021, the server an error and a cancel', () => {
+    const { l, callId } = running();
+    l.child(req(100, 'sampling/createMessage', ASK));
+    const a = inputRequired(l.takeTo('client')[0], 40);
+    l.client(retry(41, 'ask', a.state, { [a.key]: ANSWER }));
+    l.take();
+    l.child(req(101, 'elicitation/create', { message: 'name?', requestedSchema: { type: 'object', properties: {} } }));
+    const toClient = responsesOf(l.toClient).filter((m) => m.id === 41);
+    expect(toClient).toMatchObject([{ id: 41, error: { code: -32021, data: { requiredCapabilities: { elicitation: {} } } } }]);
+    expect(l.toChild.find((m) => m.id === 101)).toMatchObject({ error: { code: expect.any(Number) } });
+    expect(l.toChild.some((m) => m.method === 'notifications/cancelled' && (m.params as JsonObject).requestId === callId)).toBe(true);
+    // The call's late answer goes nowhere.
+    l.take();
+    l.child(ok(callId, { content: [] }));
+    expect(l.takeTo('client')).toStrictEqual([]);
+  });
+
+  it('prompts/get carries an elicitation the request declared', () => {
+    const l = engaged();
+    l.client(mreq(60, 'prompts/get', { name: 'greet' }, { elicitation: {} }));
+    const getId = l.takeTo('child').find((m) => m.method === 'prompts/get')!.id as RequestId;
+    const ELICIT = { message: 'name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } };
+    l.child(req('e1', 'elicitation/create', ELICIT));
+    const a = inputRequired(l.takeTo('client')[0], 60, 'elicitation/create', ELICIT);
+    const again = mreq(61, 'prompts/get', { name: 'greet', inputResponses: { [a.key]: { action: 'accept', content: { name: 'Ada' } } }, requestState: a.state }, { elicitation: {} });
+    l.client(again);
+    expect(l.takeTo('child')).toStrictEqual([{ jsonrpc: '2.0', id: 'e1', result: { action: 'accept', content: { name: 'Ada' } } }]);
+    l.child(ok(getId, { messages: [] }));
+    expect(l.takeTo('client')).toStrictEqual([{ jsonrpc: '2.0', id: 61, result: { messages: [], resultType: 'complete', _meta: { [SI]: SERVER_INFO } } }]);
+  });
+});
