@@ -179,8 +179,9 @@ export class Bridge {
     const call = this.#d.ownCall();
     const { out, life } = this.#d;
     if (out.events) out.event({ type: 'call-opened', call, from: 'client', method: DISCOVER, id, at: now });
-    if (life.initializeResult) this.#answerDiscover({ id, call, at: now }, now);
-    else if (life.refusing) this.#discoverGone({ id, call, at: now }, now);
+    // A server gone for good (or stopping) answers nothing any more: neither does its discover.
+    if (life.refusing) this.#discoverGone({ id, call, at: now }, now);
+    else if (life.initializeResult) this.#answerDiscover({ id, call, at: now }, now);
     else this.#discovers.push({ id, call, at: now }); // the handshake runs: answered when it is done
     return true;
   }
