@@ -20,7 +20,7 @@
  * wait, cannot be derived from another, and is refused on a request with another method, tool,
  * prompt or resource. A stdio legacy server does not say which call a request belongs to; it
  * goes to the call that can carry it (a retry waiting, else the newest running call, else a
- * wait whose client has not retried yet). Any of them works: the answer reaches the server's
+ * wait whose client has not retried yet; a call whose request declared the capability first). Any of them works: the answer reaches the server's
  * request whichever call carried it. A request outside any such call (roots/list at start-up)
  * is refused to the server, since a 2026 client can only be asked inside a call.
  *
@@ -102,13 +102,13 @@ export class InputRequired {
   /** The server asked the client something (a request with a method in INPUT_CAPABILITY). */
   fromChild(frame: MessageFrame & { kind: 'request' }, now: number): void {
     const { out, server } = this.#d;
-    const target = this.#carrier();
+    const capability = INPUT_CAPABILITY[frame.method]!;
+    const target = this.#carrier(capability);
     if (!target) {
       out.log('warn', 'the server asked the client something outside any call; a 2026-07-28 client can only be asked during tools/call, prompts/get or resources/read', { method: frame.method });
       return server.refuse(frame, ERR.methodNotFound, `Method not found: the client speaks MCP 2026-07-28 and can be asked ${frame.method} only during a tool call, prompts/get or resources/read (mcp-leash bridge)`, now);
     }
     const call = 'call' in target ? target.call : target;
-    const capability = INPUT_CAPABILITY[frame.method]!;
     if (!isObject(call.meta?.capabilities[capability])) return this.#missing(call, frame, capability, now);
     const sc = server.hold(frame, now);
     const wait = 'call' in target ? target : this.#open(call, now);
@@ -216,21 +216,36 @@ export class InputRequired {
     }
   }
 
-  /** The call to carry a new input request, newest first: a retry waiting, a running call, a wait not yet retried. */
-  #carrier(): Wait | ClientCall | undefined {
+  /**
+   * The call to carry a new input request, newest first: a retry waiting, a running call, a wait
+   * not yet retried; among them, first one whose request declared the capability the request
+   * needs (another call may have sent it: an unrelated call that cannot carry it must not be
+   * ended with -32021 for it). None declared it: the first of them, which gets -32021.
+   */
+  #carrier(capability: string): Wait | ClientCall | undefined {
+    const can = (c: ClientCall) => isObject(c.meta?.capabilities[capability]);
     let waiting: Wait | undefined;
     let quiet: Wait | undefined;
+    let waitingCan: Wait | undefined;
+    let quietCan: Wait | undefined;
     for (const w of this.#byCall.values()) {
       if (w.answer !== undefined) continue;
-      if (w.waiter) waiting = w;
-      else quiet = w;
+      if (w.waiter) {
+        waiting = w;
+        if (can(w.call)) waitingCan = w;
+      } else {
+        quiet = w;
+        if (can(w.call)) quietCan = w;
+      }
     }
-    if (waiting) return waiting;
     let running: ClientCall | undefined;
+    let runningCan: ClientCall | undefined;
     for (const c of this.#d.calls.all()) {
-      if (c.phase === 'running' && c.meta !== undefined && CARRIERS.has(c.method) && (running === undefined || c.startedAt >= (running.startedAt ?? 0))) running = c;
+      if (c.phase !== 'running' || c.meta === undefined || !CARRIERS.has(c.method)) continue;
+      if (running === undefined || c.startedAt >= (running.startedAt ?? 0)) running = c;
+      if (can(c) && (runningCan === undefined || c.startedAt >= (runningCan.startedAt ?? 0))) runningCan = c;
     }
-    return running ?? quiet;
+    return waitingCan ?? runningCan ?? quietCan ?? waiting ?? running ?? quiet;
   }
 
   #open(call: ClientCall, now: number): Wait {
