@@ -209,3 +209,20 @@ describe('bridge: input_required, the less travelled paths', () => {
     expect(l.takeTo('client')).toStrictEqual([{ jsonrpc: '2.0', id: 61, result: { messages: [], resultType: 'complete', _meta: { [SI]: SERVER_INFO } } }]);
   });
 });
+
+describe('bridge: which call carries a server request', () => {
+  it('a newer call that did not declare sampling is not ended for a sampling request: the call that declared it carries it', () => {
+    const { l, callId } = running();
+    l.client(mcall(41, 'plain', {}));
+    const plainId = l.takeTo('child').find((m) => m.method === 'tools/call')!.id as RequestId;
+    l.child(req(100, 'sampling/createMessage', ASK));
+    const a = inputRequired(l.takeTo('client')[0], 40);
+    expect(l.toChild.some((m) => m.method === 'notifications/cancelled' || m.id === 100)).toBe(false);
+    l.child(ok(plainId, { content: [] }));
+    expect(l.takeTo('client')).toMatchObject([{ id: 41, result: { content: [], resultType: 'complete' } }]);
+    l.client(retry(42, 'ask', a.state, { [a.key]: ANSWER }));
+    expect(l.takeTo('child')).toStrictEqual([{ jsonrpc: '2.0', id: 100, result: ANSWER }]);
+    l.child(ok(callId, { content: [] }));
+    expect(responsesOf(l.takeTo('client')).map((m) => m.id)).toStrictEqual([42]);
+  });
+});
