@@ -161,7 +161,7 @@ export class InputRequired {
       this.#d.server.answerHeld(sc, response, now);
     }
     if (wait.answer !== undefined) {
-      this.#forget(wait);
+      this.#forget(wait, now);
       return this.#answer(frame.id, own, now, now, wait.answer, 'ok');
     }
     if (wait.inputs.size > 0) return this.#ask(wait, frame.id, { call: own, receivedAt: now }, now);
@@ -175,14 +175,14 @@ export class InputRequired {
     if (!wait) return false;
     if (answer === undefined) {
       // Cancelled: by the retry's client (already told nothing more comes), or for want of a retry.
-      this.#forget(wait);
+      this.#forget(wait, now);
       return true;
     }
     const whole = 'frame' in answer ? wholeMessage(answer.frame) : (answer.spill?.unwritten ?? answer.msg);
     const msg = whole instanceof Error ? errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an answer that does not parse (${whole.message})`) : this.#d.complete(call.method, whole);
     if (wait.waiter) {
       const { id, call: own, receivedAt } = wait.waiter;
-      this.#forget(wait);
+      this.#forget(wait, now);
       this.#answer(id, own, receivedAt, now, msg, ending.outcome);
       return true;
     }
@@ -196,7 +196,7 @@ export class InputRequired {
     const wait = this.#byWaiter.get(requestId);
     if (!wait) return false;
     const { call: own, receivedAt } = wait.waiter!;
-    this.#forget(wait);
+    this.#forget(wait, now);
     this.#d.out.log('info', 'request cancelled by client while its call waited for the server', { method: wait.call.method, tool: wait.call.tool });
     if (this.#d.out.events) this.#d.out.event({ type: 'call-ended', call: own, outcome: 'cancelled', by: 'requester', cancelledBy: 'client', ms: now - receivedAt, at: now, phase: 'running' });
     this.#d.cancel.job(wait.call, now, 'request cancelled by the client');
@@ -206,7 +206,7 @@ export class InputRequired {
   tick(now: number): void {
     for (const wait of [...this.#byCall.values()]) {
       if (wait.waiter !== undefined || now < wait.expiresAt) continue;
-      this.#forget(wait);
+      this.#forget(wait, now, ERR.timedOut, `no retry came within ${INPUT_WAIT_MS / 1000}s`);
       if (wait.answer !== undefined) {
         this.#d.out.log('info', 'an answer kept for a retry that never came was dropped', { method: wait.call.method, tool: wait.call.tool, afterMs: INPUT_WAIT_MS });
         continue;
@@ -284,7 +284,7 @@ export class InputRequired {
     if (wait) {
       // A retry waiting gets the error; one not yet sent will find its requestState gone.
       if (wait.waiter) this.#answer(wait.waiter.id, wait.waiter.call, wait.waiter.receivedAt, now, msg, 'error');
-      this.#forget(wait);
+      this.#forget(wait, now);
       this.#d.cancel.job(call, now, `the client lacks the ${capability} capability`);
       return;
     }
@@ -297,7 +297,14 @@ export class InputRequired {
     if (this.#d.out.events) this.#d.out.event({ type: 'call-ended', call: own, outcome, by: 'leash', ms: now - receivedAt, at: now, phase: 'running' });
   }
 
-  #forget(wait: Wait): void {
+  /**
+   * The wait is over: no retry will answer the server's questions still open in it, so the
+   * server gets an error for each (else they stay in flight at mcp-leash, and at the server,
+   * for good). -32001 when the client never came back in time.
+   */
+  #forget(wait: Wait, now: number, code: number = ERR.internal, why = 'the request it was asked in is over'): void {
+    for (const sc of wait.inputs.values()) this.#d.server.refuseHeld(sc, code, `The client will not answer: ${why} (mcp-leash bridge)`, now);
+    wait.inputs.clear();
     this.#byCall.delete(wait.call.key);
     if (wait.token !== undefined) this.#byToken.delete(wait.token);
     if (wait.waiter) this.#byWaiter.delete(wait.waiter.id);
