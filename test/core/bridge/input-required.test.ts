@@ -123,6 +123,17 @@ describe('bridge: the server asks the client (input_required)', () => {
     expect(l.logs.some((g) => g.level === 'warn' && g.msg.includes('never retried'))).toBe(true);
   });
 
+  it("the server's question no retry came for gets an error when its call is given up, and nothing stays in flight", () => {
+    const { l, callId } = running();
+    l.child(req(100, 'sampling/createMessage', ASK));
+    l.take();
+    l.advance(INPUT_WAIT_MS);
+    expect(l.toChild.filter((m) => m.id === 100)).toMatchObject([{ jsonrpc: '2.0', id: 100, error: { code: -32001 } }]);
+    l.child(ok(callId, { content: [] })); // the server's late answer to the cancelled call
+    expect(l.session.inFlight).toBe(0);
+    expect(l.toClient.filter((m) => m.id !== 'first' && m.id !== 40)).toStrictEqual([]);
+  });
+
   it('a request the call did not declare the capability for: -32021 to the client, an error to the server', () => {
     const { l, callId } = running({});
     l.child(req(100, 'sampling/createMessage', ASK));
