@@ -77,6 +77,8 @@ export class Bridge {
   #env: Envelope | undefined;
   /** server/discover requests waiting for the server's initialize result. */
   #discovers: { id: RequestId; call: CallId; at: number }[] = [];
+  /** subscriptions/listen requests waiting for the server's capabilities (its initialize result). */
+  #listens: { id: RequestId; params: JsonObject | undefined }[] = [];
   #seq = 0;
   readonly inputs: InputRequired;
   readonly subs: Subscriptions;
@@ -152,7 +154,7 @@ export class Bridge {
     if (frame.kind === 'notification') {
       if (frame.method !== 'notifications/cancelled') return undefined;
       const id = paramsOf(frame.msg)?.requestId;
-      if ((typeof id === 'string' || typeof id === 'number') && (this.subs.cancelled(id) || this.inputs.cancelled(id, now) || this.#dropDiscover(id))) return true;
+      if ((typeof id === 'string' || typeof id === 'number') && (this.subs.cancelled(id) || this.inputs.cancelled(id, now) || this.#dropDiscover(id) || this.#dropListen(id))) return true;
       return undefined;
     }
     if (frame.kind !== 'request') return undefined;
@@ -165,7 +167,10 @@ export class Bridge {
     if ('error' in env) return this.#refuse(frame, env.error, now);
     if (method === DISCOVER) return this.#discover(id, now);
     if (method === LISTEN) {
-      this.subs.listen(id, params, this.#serverCapabilities(), this.#d.life.up);
+      // Acknowledged with what the server honours: known once the handshake is done.
+      const { life } = this.#d;
+      if (life.initializeResult || life.refusing) this.subs.listen(id, params, this.#serverCapabilities(), life.up);
+      else this.#listens.push({ id, params });
       return true;
     }
     if (params !== undefined && ('requestState' in params || 'inputResponses' in params)) {
@@ -196,6 +201,13 @@ export class Bridge {
     const { out, life } = this.#d;
     out.send('client', errorResponse(d.id, ERR.serverExited, life.goneText), d.call);
     if (out.events) out.event({ type: 'call-ended', call: d.call, outcome: 'server-exited', by: 'leash', errorCode: ERR.serverExited, ms: now - d.at, at: now, phase: 'running' });
+  }
+
+  #dropListen(id: RequestId): boolean {
+    const i = this.#listens.findIndex((l) => l.id === id);
+    if (i < 0) return false;
+    this.#listens.splice(i, 1);
+    return true;
   }
 
   #dropDiscover(id: RequestId): boolean {
@@ -270,6 +282,13 @@ export class Bridge {
     this.#discovers = [];
     for (const d of waiting) this.#answerDiscover(d, now);
     this.subs.serverStarted();
+    this.#flushListens();
+  }
+
+  #flushListens(): void {
+    const listens = this.#listens;
+    this.#listens = [];
+    for (const l of listens) this.subs.listen(l.id, l.params, this.#serverCapabilities(), this.#d.life.up);
   }
 
   /** The server exited (after the session handled its calls): on the probe, it was a legacy one. */
@@ -279,6 +298,7 @@ export class Bridge {
     const waiting = this.#discovers;
     this.#discovers = [];
     for (const d of waiting) this.#discoverGone(d, now);
+    this.#flushListens();
   }
 
   /** A list changed at a restarted server (child-life.ts): to the listens that asked. */
