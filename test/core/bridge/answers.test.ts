@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { cancel, Link, note, ok, responsesOf } from '../link.js';
-import { DEFAULT_POLICY, engaged, err, INIT_RESULT, LL, mcall, mreq, SERVER_INFO, SI, SUB } from './helpers.js';
+import { bridge, DEFAULT_POLICY, engaged, err, INIT_RESULT, LL, mcall, mreq, SERVER_INFO, SI, SUB } from './helpers.js';
 
 /** The child's copy of the last request it got with `method`. */
 const lastAtChild = (l: Link, method: string) => l.toChild.filter((m) => m.method === method).at(-1)!;
@@ -71,6 +71,29 @@ describe('bridge: subscriptions/listen', () => {
       { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [SUB]: 20 }, notifications: { toolsListChanged: true } } },
     ]);
     expect(l.toChild.some((m) => m.method === 'subscriptions/listen' || m.method === 'resources/subscribe')).toBe(false);
+  });
+
+  it('a listen sent before the handshake is done is acknowledged after it, with what the server honours', () => {
+    const l = new Link(bridge({ serverEra: 'legacy' }));
+    l.client(mreq('d', 'server/discover')).client(listen(6, { toolsListChanged: true, resourceSubscriptions: ['file:///a'] }));
+    expect(l.toClient).toStrictEqual([]);
+    l.child(ok(l.toChild[0]!.id as string, INIT_RESULT));
+    expect(l.toClient.filter((m) => m.method === 'notifications/subscriptions/acknowledged')).toStrictEqual([
+      { jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { _meta: { [SUB]: 6 }, notifications: { toolsListChanged: true, resourceSubscriptions: ['file:///a'] } } },
+    ]);
+    expect(l.toChild.filter((m) => m.method === 'resources/subscribe')).toMatchObject([{ params: { uri: 'file:///a' } }]);
+    l.take();
+    l.child(note('notifications/tools/list_changed'));
+    expect(l.takeTo('client')).toStrictEqual([{ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [SUB]: 6 } } }]);
+  });
+
+  it('a listen held by the probe is acknowledged with what the server honours once the handshake is done', () => {
+    const l = new Link(bridge());
+    l.client(listen(6, { toolsListChanged: true }));
+    l.child(err(l.toChild[0]!.id as string, -32601, 'Method not found'));
+    expect(l.toClient).toStrictEqual([]);
+    l.child(ok(l.toChild.find((m) => m.method === 'initialize')!.id as string, INIT_RESULT));
+    expect(l.toClient).toMatchObject([{ method: 'notifications/subscriptions/acknowledged', params: { notifications: { toolsListChanged: true } } }]);
   });
 
   it('list_changed goes only to the listens that asked, tagged with their id', () => {
