@@ -49,6 +49,21 @@ describe('bridge: restarts', () => {
     expect(l.takeTo('client')).toStrictEqual([{ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [SUB]: 6 } } }]);
   });
 
+  it('a server that crashes while a call waits for its retry: the retry gets -32000, the new server no stray answer', () => {
+    const l = engaged(restartable);
+    l.client(mcall(40, 'ask', { sampling: {} }));
+    l.child({ jsonrpc: '2.0', id: 100, method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
+    const state = (responsesOf(l.toClient).find((m) => m.id === 40)!.result as { requestState: string }).requestState;
+    l.childExit({ code: 1 }).advance(0).childStarted();
+    l.child(ok(lastAtChild(l, 'initialize').id as string, INIT_RESULT));
+    l.take();
+    const answer = { role: 'assistant', content: { type: 'text', text: 'x' }, model: 'm' };
+    l.client(mreq(41, 'tools/call', { name: 'ask', arguments: {}, requestState: state, inputResponses: { 'input-1': answer } }, { sampling: {} }));
+    expect(l.takeTo('client')).toMatchObject([{ id: 41, error: { code: -32000 } }]);
+    expect(l.toChild.filter((m) => m.id === 100)).toStrictEqual([]);
+    expect(l.session.inFlight).toBe(0);
+  });
+
   it('server/discover while the server restarts is answered at once from the last handshake', () => {
     const l = engaged(restartable);
     l.childExit({ code: 1 });
