@@ -30,6 +30,31 @@ describe('bridge: a server found legacy by the probe', () => {
   });
 });
 
+describe("bridge: a server that fails mcp-leash's handshake", () => {
+  it('silent past the startup limit: stopped, with a warning that names the bridge, not a restart; the held call fails', () => {
+    const l = new Link(bridge({ serverEra: 'legacy', startupTimeoutMs: 10_000 }));
+    l.client(mcall(1, 'echo')).advance(9_999);
+    expect(l.outputs.some((o) => o.out.type === 'signal-child')).toBe(false);
+    l.advance(1);
+    const warn = l.logs.filter((g) => g.level === 'warn').map((g) => g.msg);
+    expect(warn[0]).toContain('protocol "bridge"');
+    expect(warn.join(' ')).not.toContain('restarted');
+    expect(l.outputs.some((o) => o.out.type === 'signal-child')).toBe(true);
+    l.childExit({ code: null, signal: 'SIGTERM' });
+    expect(responsesOf(l.toClient)).toMatchObject([{ id: 1, error: { code: -32000 } }]);
+  });
+
+  it('refusing it: stopped, with a warning that names the bridge', () => {
+    const l = new Link(bridge({ serverEra: 'legacy' }));
+    l.client(mcall(1, 'echo'));
+    l.child(err(lastAtChild(l, 'initialize').id as string, -32602, 'unsupported protocol version'));
+    const warn = l.logs.filter((g) => g.level === 'warn').map((g) => g.msg);
+    expect(warn[0]).toContain('protocol "bridge"');
+    expect(warn[0]).toContain('refused');
+    expect(l.outputs.some((o) => o.out.type === 'signal-child')).toBe(true);
+  });
+});
+
 describe('bridge: restarts', () => {
   it('a restarted server gets the handshake again; tools that differ reach only the listens that asked, tagged', () => {
     const l = engaged(restartable);
