@@ -96,6 +96,26 @@ describe('bridge: subscriptions/listen', () => {
     expect(l.toClient).toMatchObject([{ method: 'notifications/subscriptions/acknowledged', params: { notifications: { toolsListChanged: true } } }]);
   });
 
+  it('a listen cancelled before the handshake is done is never acknowledged', () => {
+    const l = new Link(bridge({ serverEra: 'legacy' }));
+    l.client(mreq('d', 'server/discover')).client(listen(6, { toolsListChanged: true })).client(cancel(6));
+    l.child(ok(l.toChild[0]!.id as string, INIT_RESULT));
+    l.child(note('notifications/tools/list_changed'));
+    expect(l.toClient.map((m) => m.method ?? m.id)).toStrictEqual(['d']);
+  });
+
+  it('two listens on one resource: cancelling one keeps the subscription at the server for the other', () => {
+    const l = engaged();
+    l.client(listen(25, { resourceSubscriptions: ['file:///a'] })).client(listen(26, { resourceSubscriptions: ['file:///a'] }));
+    expect(l.takeTo('child').filter((m) => m.method === 'resources/subscribe')).toHaveLength(1);
+    l.client(cancel(25));
+    expect(l.takeTo('child')).toStrictEqual([]);
+    l.child(note('notifications/resources/updated', { uri: 'file:///a' }));
+    expect(l.takeTo('client')).toStrictEqual([{ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'file:///a', _meta: { [SUB]: 26 } } }]);
+    l.client(cancel(26));
+    expect(l.takeTo('child')).toMatchObject([{ method: 'resources/unsubscribe', params: { uri: 'file:///a' } }]);
+  });
+
   it('list_changed goes only to the listens that asked, tagged with their id', () => {
     const l = engaged();
     l.client(listen(21, { toolsListChanged: true })).client(listen(22, { promptsListChanged: true }));
