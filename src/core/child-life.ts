@@ -340,7 +340,7 @@ export class ChildLife {
       this.#out.push({ type: 'spawn' });
     }
     if (this.#replay && now >= this.#replay.deadline) {
-      this.#out.log('warn', 'the restarted server did not answer the replayed initialize in time; stopping it', { timeoutMs: this.#policy.startupTimeoutMs });
+      this.#out.log('warn', `${this.#initializeWhat()} was not answered in time; stopping the server`, { timeoutMs: this.#policy.startupTimeoutMs });
       this.#replay = undefined;
       this.kill('replayed initialize timed out', now);
     }
@@ -430,9 +430,14 @@ export class ChildLife {
     this.#out.log('debug', "late answer to one of mcp-leash's own requests dropped", { id });
   }
 
+  /** Which initialize of mcp-leash's own is at the server: the bridge's first handshake has not replayed anything. */
+  #initializeWhat(): string {
+    return this.initializeResult === undefined ? 'the initialize mcp-leash sends for the 2026-07-28 client (protocol "bridge")' : "the restarted server's replayed initialize";
+  }
+
   #replayAnswered(msg: JsonObject, now: number): void {
     if (!isObject(msg.result)) {
-      this.#out.log('warn', 'the restarted server refused the replayed initialize; stopping it', { error: msg.error as JsonObject });
+      this.#out.log('warn', `${this.#initializeWhat()} was refused; stopping the server`, { error: msg.error as JsonObject });
       this.#replay = undefined;
       this.kill('replayed initialize failed', now);
       return;

@@ -61,6 +61,14 @@ export class ServerRequests {
     return sc;
   }
 
+  /** A held request no retry will answer any more (its call is over): the child gets `code`. */
+  refuseHeld(sc: ServerCall, code: number, message: string, now: number): void {
+    if (!this.table.take(sc.key)) return; // answered, timed out or withdrawn meanwhile
+    this.#held.delete(sc.key);
+    this.#ended(sc, 'error', 'leash', now);
+    this.#out.send('child', errorResponse(sc.childId, code, message), `s${sc.key}`);
+  }
+
   /** A request of the child's the client cannot be asked: the child gets `code` at once. */
   refuse(frame: MessageFrame & { kind: 'request' }, code: number, message: string, now: number): void {
     // A key of the table's own, taken back at once: the refusal is an `s<key>` call in events.

@@ -79,6 +79,8 @@ export class Bridge {
   #lateProbe: string | undefined;
   /** server/discover requests waiting for the server's initialize result. */
   #discovers: { id: RequestId; call: CallId; at: number }[] = [];
+  /** subscriptions/listen requests waiting for the server's capabilities (its initialize result). */
+  #listens: { id: RequestId; params: JsonObject | undefined }[] = [];
   #seq = 0;
   readonly inputs: InputRequired;
   readonly subs: Subscriptions;
@@ -154,7 +156,7 @@ export class Bridge {
     if (frame.kind === 'notification') {
       if (frame.method !== 'notifications/cancelled') return undefined;
       const id = paramsOf(frame.msg)?.requestId;
-      if ((typeof id === 'string' || typeof id === 'number') && (this.subs.cancelled(id) || this.inputs.cancelled(id, now) || this.#dropDiscover(id))) return true;
+      if ((typeof id === 'string' || typeof id === 'number') && (this.subs.cancelled(id) || this.inputs.cancelled(id, now) || this.#dropDiscover(id) || this.#dropListen(id))) return true;
       return undefined;
     }
     if (frame.kind !== 'request') return undefined;
@@ -167,7 +169,10 @@ export class Bridge {
     if ('error' in env) return this.#refuse(frame, env.error, now);
     if (method === DISCOVER) return this.#discover(id, now);
     if (method === LISTEN) {
-      this.subs.listen(id, params, this.#serverCapabilities(), this.#d.life.up);
+      // Acknowledged with what the server honours: known once the handshake is done.
+      const { life } = this.#d;
+      if (life.initializeResult || life.refusing) this.subs.listen(id, params, this.#serverCapabilities(), life.up);
+      else this.#listens.push({ id, params });
       return true;
     }
     if (params !== undefined && ('requestState' in params || 'inputResponses' in params)) {
@@ -181,8 +186,9 @@ export class Bridge {
     const call = this.#d.ownCall();
     const { out, life } = this.#d;
     if (out.events) out.event({ type: 'call-opened', call, from: 'client', method: DISCOVER, id, at: now });
-    if (life.initializeResult) this.#answerDiscover({ id, call, at: now }, now);
-    else if (life.refusing) this.#discoverGone({ id, call, at: now }, now);
+    // A server gone for good (or stopping) answers nothing any more: neither does its discover.
+    if (life.refusing) this.#discoverGone({ id, call, at: now }, now);
+    else if (life.initializeResult) this.#answerDiscover({ id, call, at: now }, now);
     else this.#discovers.push({ id, call, at: now }); // the handshake runs: answered when it is done
     return true;
   }
@@ -197,6 +203,13 @@ export class Bridge {
     const { out, life } = this.#d;
     out.send('client', errorResponse(d.id, ERR.serverExited, life.goneText), d.call);
     if (out.events) out.event({ type: 'call-ended', call: d.call, outcome: 'server-exited', by: 'leash', errorCode: ERR.serverExited, ms: now - d.at, at: now, phase: 'running' });
+  }
+
+  #dropListen(id: RequestId): boolean {
+    const i = this.#listens.findIndex((l) => l.id === id);
+    if (i < 0) return false;
+    this.#listens.splice(i, 1);
+    return true;
   }
 
   #dropDiscover(id: RequestId): boolean {
@@ -273,6 +286,13 @@ export class Bridge {
     this.#discovers = [];
     for (const d of waiting) this.#answerDiscover(d, now);
     this.subs.serverStarted();
+    this.#flushListens();
+  }
+
+  #flushListens(): void {
+    const listens = this.#listens;
+    this.#listens = [];
+    for (const l of listens) this.subs.listen(l.id, l.params, this.#serverCapabilities(), this.#d.life.up);
   }
 
   /** The server exited (after the session handled its calls): on the probe, it was a legacy one. */
@@ -282,6 +302,7 @@ export class Bridge {
     const waiting = this.#discovers;
     this.#discovers = [];
     for (const d of waiting) this.#discoverGone(d, now);
+    this.#flushListens();
   }
 
   /** A list changed at a restarted server (child-life.ts): to the listens that asked. */

@@ -20,7 +20,7 @@
  * wait, cannot be derived from another, and is refused on a request with another method, tool,
  * prompt or resource. A stdio legacy server does not say which call a request belongs to; it
  * goes to the call that can carry it (a retry waiting, else the newest running call, else a
- * wait whose client has not retried yet). Any of them works: the answer reaches the server's
+ * wait whose client has not retried yet; a call whose request declared the capability first). Any of them works: the answer reaches the server's
  * request whichever call carried it. A request outside any such call (roots/list at start-up)
  * is refused to the server, since a 2026 client can only be asked inside a call.
  *
@@ -102,13 +102,13 @@ export class InputRequired {
   /** The server asked the client something (a request with a method in INPUT_CAPABILITY). */
   fromChild(frame: MessageFrame & { kind: 'request' }, now: number): void {
     const { out, server } = this.#d;
-    const target = this.#carrier();
+    const capability = INPUT_CAPABILITY[frame.method]!;
+    const target = this.#carrier(capability);
     if (!target) {
       out.log('warn', 'the server asked the client something outside any call; a 2026-07-28 client can only be asked during tools/call, prompts/get or resources/read', { method: frame.method });
       return server.refuse(frame, ERR.methodNotFound, `Method not found: the client speaks MCP 2026-07-28 and can be asked ${frame.method} only during a tool call, prompts/get or resources/read (mcp-leash bridge)`, now);
     }
     const call = 'call' in target ? target.call : target;
-    const capability = INPUT_CAPABILITY[frame.method]!;
     if (!isObject(call.meta?.capabilities[capability])) return this.#missing(call, frame, capability, now);
     const sc = server.hold(frame, now);
     const wait = 'call' in target ? target : this.#open(call, now);
@@ -161,7 +161,7 @@ export class InputRequired {
       this.#d.server.answerHeld(sc, response, now);
     }
     if (wait.answer !== undefined) {
-      this.#forget(wait);
+      this.#forget(wait, now);
       return this.#answer(frame.id, own, now, now, wait.answer, 'ok');
     }
     if (wait.inputs.size > 0) return this.#ask(wait, frame.id, { call: own, receivedAt: now }, now);
@@ -175,14 +175,14 @@ export class InputRequired {
     if (!wait) return false;
     if (answer === undefined) {
       // Cancelled: by the retry's client (already told nothing more comes), or for want of a retry.
-      this.#forget(wait);
+      this.#forget(wait, now);
       return true;
     }
     const whole = 'frame' in answer ? wholeMessage(answer.frame) : (answer.spill?.unwritten ?? answer.msg);
     const msg = whole instanceof Error ? errorResponse(call.clientId, ERR.internal, `Internal error: the MCP server sent an answer that does not parse (${whole.message})`) : this.#d.complete(call.method, whole);
     if (wait.waiter) {
       const { id, call: own, receivedAt } = wait.waiter;
-      this.#forget(wait);
+      this.#forget(wait, now);
       this.#answer(id, own, receivedAt, now, msg, ending.outcome);
       return true;
     }
@@ -206,7 +206,7 @@ export class InputRequired {
     const wait = this.#byWaiter.get(requestId);
     if (!wait) return false;
     const { call: own, receivedAt } = wait.waiter!;
-    this.#forget(wait);
+    this.#forget(wait, now);
     this.#d.out.log('info', 'request cancelled by client while its call waited for the server', { method: wait.call.method, tool: wait.call.tool });
     if (this.#d.out.events) this.#d.out.event({ type: 'call-ended', call: own, outcome: 'cancelled', by: 'requester', cancelledBy: 'client', ms: now - receivedAt, at: now, phase: 'running' });
     this.#d.cancel.job(wait.call, now, 'request cancelled by the client');
@@ -216,7 +216,7 @@ export class InputRequired {
   tick(now: number): void {
     for (const wait of [...this.#byCall.values()]) {
       if (wait.waiter !== undefined || now < wait.expiresAt) continue;
-      this.#forget(wait);
+      this.#forget(wait, now, ERR.timedOut, `no retry came within ${INPUT_WAIT_MS / 1000}s`);
       if (wait.answer !== undefined) {
         this.#d.out.log('info', 'an answer kept for a retry that never came was dropped', { method: wait.call.method, tool: wait.call.tool, afterMs: INPUT_WAIT_MS });
         continue;
@@ -226,21 +226,36 @@ export class InputRequired {
     }
   }
 
-  /** The call to carry a new input request, newest first: a retry waiting, a running call, a wait not yet retried. */
-  #carrier(): Wait | ClientCall | undefined {
+  /**
+   * The call to carry a new input request, newest first: a retry waiting, a running call, a wait
+   * not yet retried; among them, first one whose request declared the capability the request
+   * needs (another call may have sent it: an unrelated call that cannot carry it must not be
+   * ended with -32021 for it). None declared it: the first of them, which gets -32021.
+   */
+  #carrier(capability: string): Wait | ClientCall | undefined {
+    const can = (c: ClientCall) => isObject(c.meta?.capabilities[capability]);
     let waiting: Wait | undefined;
     let quiet: Wait | undefined;
+    let waitingCan: Wait | undefined;
+    let quietCan: Wait | undefined;
     for (const w of this.#byCall.values()) {
       if (w.answer !== undefined) continue;
-      if (w.waiter) waiting = w;
-      else quiet = w;
+      if (w.waiter) {
+        waiting = w;
+        if (can(w.call)) waitingCan = w;
+      } else {
+        quiet = w;
+        if (can(w.call)) quietCan = w;
+      }
     }
-    if (waiting) return waiting;
     let running: ClientCall | undefined;
+    let runningCan: ClientCall | undefined;
     for (const c of this.#d.calls.all()) {
-      if (c.phase === 'running' && c.meta !== undefined && CARRIERS.has(c.method) && (running === undefined || c.startedAt >= (running.startedAt ?? 0))) running = c;
+      if (c.phase !== 'running' || c.meta === undefined || !CARRIERS.has(c.method)) continue;
+      if (running === undefined || c.startedAt >= (running.startedAt ?? 0)) running = c;
+      if (can(c) && (runningCan === undefined || c.startedAt >= (runningCan.startedAt ?? 0))) runningCan = c;
     }
-    return running ?? quiet;
+    return waitingCan ?? runningCan ?? quietCan ?? waiting ?? running ?? quiet;
   }
 
   #open(call: ClientCall, now: number): Wait {
@@ -279,7 +294,7 @@ export class InputRequired {
     if (wait) {
       // A retry waiting gets the error; one not yet sent will find its requestState gone.
       if (wait.waiter) this.#answer(wait.waiter.id, wait.waiter.call, wait.waiter.receivedAt, now, msg, 'error');
-      this.#forget(wait);
+      this.#forget(wait, now);
       this.#d.cancel.job(call, now, `the client lacks the ${capability} capability`);
       return;
     }
@@ -292,7 +307,14 @@ export class InputRequired {
     if (this.#d.out.events) this.#d.out.event({ type: 'call-ended', call: own, outcome, by: 'leash', ms: now - receivedAt, at: now, phase: 'running' });
   }
 
-  #forget(wait: Wait): void {
+  /**
+   * The wait is over: no retry will answer the server's questions still open in it, so the
+   * server gets an error for each (else they stay in flight at mcp-leash, and at the server,
+   * for good). -32001 when the client never came back in time.
+   */
+  #forget(wait: Wait, now: number, code: number = ERR.internal, why = 'the request it was asked in is over'): void {
+    for (const sc of wait.inputs.values()) this.#d.server.refuseHeld(sc, code, `The client will not answer: ${why} (mcp-leash bridge)`, now);
+    wait.inputs.clear();
     this.#byCall.delete(wait.call.key);
     if (wait.token !== undefined) this.#byToken.delete(wait.token);
     if (wait.waiter) this.#byWaiter.delete(wait.waiter.id);
