@@ -162,7 +162,7 @@ export class InputRequired {
     }
     if (wait.answer !== undefined) {
       this.#forget(wait, now);
-      return this.#answer(frame.id, own, now, now, wait.answer, 'ok');
+      return this.#answer(frame.id, own, now, now, wait.answer, isObject(wait.answer.error) ? 'error' : 'ok');
     }
     if (wait.inputs.size > 0) return this.#ask(wait, frame.id, { call: own, receivedAt: now }, now);
     wait.waiter = { id: frame.id, call: own, receivedAt: now, token: progressTokenOf(params) };
@@ -292,10 +292,16 @@ export class InputRequired {
     });
     out.log('warn', 'the server needs a client capability the request did not declare; the call is ended', { method: call.method, tool: call.tool, capability });
     if (wait) {
-      // A retry waiting gets the error; one not yet sent will find its requestState gone.
-      if (wait.waiter) this.#answer(wait.waiter.id, wait.waiter.call, wait.waiter.receivedAt, now, msg, 'error');
+      const waiter = wait.waiter;
+      if (waiter) this.#answer(waiter.id, waiter.call, waiter.receivedAt, now, msg, 'error');
       this.#forget(wait, now);
       this.#d.cancel.job(call, now, `the client lacks the ${capability} capability`);
+      if (waiter || wait.token === undefined) return;
+      // The client has not retried yet: its retry gets the -32021, not an unknown requestState.
+      wait.answer = msg;
+      wait.expiresAt = now + INPUT_WAIT_MS;
+      this.#byCall.set(call.key, wait);
+      this.#byToken.set(wait.token, wait);
       return;
     }
     this.#d.cancel.atChild(call, `the client lacks the ${capability} capability`);

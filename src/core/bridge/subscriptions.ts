@@ -77,8 +77,9 @@ export class Subscriptions {
     const params = paramsOf(msg);
     const uri = params?.uri;
     if (typeof uri !== 'string') return true;
-    // "might be a sub-resource of the one that the client actually subscribed to"
-    for (const l of this.#listens.values()) if (l.uris.some((u) => uri === u || uri.startsWith(u))) this.#send(l.id, method, params);
+    // "might be a sub-resource of the one that the client actually subscribed to": below it in
+    // the URI's path (file:///a/b under file:///a), never a sibling that shares a prefix (file:///ab).
+    for (const l of this.#listens.values()) if (l.uris.some((u) => uri === u || uri.startsWith(u.endsWith('/') ? u : `${u}/`))) this.#send(l.id, method, params);
     return true;
   }
 

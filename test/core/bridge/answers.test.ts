@@ -146,6 +146,14 @@ describe('bridge: subscriptions/listen', () => {
     expect(l.takeTo('child').filter((m) => m.method === 'resources/subscribe')).toMatchObject([{ params: { uri: 'file:///dir/' } }]);
   });
 
+  it('resource updates below the subscribed URI in its path reach the listen; a sibling sharing its prefix does not', () => {
+    const l = engaged();
+    l.client(listen(27, { resourceSubscriptions: ['file:///a'] }));
+    l.take();
+    l.child(note('notifications/resources/updated', { uri: 'file:///ab' })).child(note('notifications/resources/updated', { uri: 'file:///a/b' }));
+    expect(l.takeTo('client')).toStrictEqual([{ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'file:///a/b', _meta: { [SUB]: 27 } } }]);
+  });
+
   it('a cancelled listen gets nothing more, and its resources are unsubscribed', () => {
     const l = engaged();
     l.client(listen(24, { toolsListChanged: true, resourceSubscriptions: ['file:///a'] }));

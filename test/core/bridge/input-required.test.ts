@@ -144,6 +144,18 @@ describe('bridge: the server asks the client (input_required)', () => {
     expect(child.some((m) => m.method === 'notifications/cancelled' && (m.params as JsonObject).requestId === callId)).toBe(true);
   });
 
+  it('a capability missing while the client has not retried yet: its later retry gets the -32021, not an unknown requestState', () => {
+    const { l, callId } = running({ sampling: {} });
+    l.child(req(100, 'sampling/createMessage', ASK));
+    const { state } = inputRequired(l.takeTo('client')[0], 40);
+    l.child(req(101, 'elicitation/create', { message: 'name?', requestedSchema: { type: 'object', properties: {} } }));
+    expect(l.takeTo('client')).toStrictEqual([]);
+    expect(l.toChild.some((m) => m.method === 'notifications/cancelled' && (m.params as JsonObject).requestId === callId)).toBe(true);
+    expect(l.toChild.find((m) => m.id === 101)).toMatchObject({ error: { code: expect.any(Number) } });
+    l.client(retry(41, 'ask', state, {}));
+    expect(onlyResponses(l.takeTo('client'))).toMatchObject([{ id: 41, error: { code: -32021, data: { requiredCapabilities: { elicitation: {} } } } }]);
+  });
+
   it('a server request with no call in flight is refused to the server; ping is answered by mcp-leash', () => {
     const l = engaged();
     l.child(req(100, 'sampling/createMessage', ASK)).child(req(101, 'roots/list')).child(req(102, 'ping'));
