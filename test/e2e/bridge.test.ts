@@ -1,0 +1,283 @@
+// Issue 20 part 3, end to end: `"protocol": "bridge"`, a 2026-07-28 face for legacy servers. The
+// official SDK v2 client pinned to 2026-07-28 (and in auto and legacy modes) and the SDK 1.x
+// client, through mcp-leash with timeouts, heartbeats, health checks and restart on, in front of
+// server-everything and the SDK 1.x / raw legacy fixtures (era-server.mjs). Real processes, real
+// messages: what the client sees, and what the server got (the --trace file or the fixture's log).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, EVERYTHING, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, trackPid, type Json } from '../helpers/proxy.js';
+import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
+
+afterEach(() => cleanupProcesses());
+
+const ERA_SERVER = join(ROOT, 'test/fixtures/era-server.mjs');
+const era = (kind: string, log?: string) => [NODE, ERA_SERVER, '--kind', kind, ...(log ? ['--log', log] : [])];
+const EVERYTHING_CMD = [NODE, EVERYTHING, 'stdio'];
+
+/** The bridge, with a tool timeout, heartbeats, health checks and restarts all on. */
+const BRIDGE = {
+  protocol: 'bridge',
+  defaults: { totalTimeout: '30s', heartbeat: '1s' },
+  rules: [
+    { tool: 'sleep', totalTimeout: '300ms' },
+    { tool: 'trigger-long-running-operation', totalTimeout: '1500ms' },
+  ],
+  healthCheck: { interval: '250ms', misses: 2 },
+  restart: { policy: 'on-failure', initialBackoff: '100ms' },
+};
+
+type Mode = 'legacy' | 'auto' | 'pin';
+
+/** A subclass probes in place (the SDK spawns a probe sibling only for its own base class). */
+class InPlaceStdio extends StdioClientTransport {}
+
+interface V2Session {
+  client: Client;
+  connectMs: number;
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+interface V2Options {
+  config?: object;
+  trace?: string;
+  inPlace?: boolean;
+  capabilities?: Record<string, unknown>;
+  /** Handlers set before connect (the SDK wants the capability declared first). */
+  setup?: (client: Client) => void;
+}
+
+/** The SDK v2 client, connected through mcp-leash to `child`. */
+async function v2Client(mode: Mode, child: string[], o: V2Options = {}): Promise<V2Session> {
+  const cfg = configFile(o.config ?? BRIDGE);
+  const args = [BIN, '--config', cfg, ...(o.trace ? ['--trace', o.trace, '--trace-payloads'] : []), '--', ...child];
+  const Transport = o.inPlace ? InPlaceStdio : StdioClientTransport;
+  const transport = new Transport({ command: NODE, args, cwd: ROOT, stderr: 'pipe' });
+  let err = '';
+  transport.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const versionNegotiation = mode === 'pin' ? { mode: { pin: '2026-07-28' } } : { mode };
+  const client = new Client({ name: 'bridge-e2e', version: '1.0.0' }, { versionNegotiation, capabilities: o.capabilities ?? {} } as ConstructorParameters<typeof Client>[1]);
+  o.setup?.(client);
+  const t0 = Date.now();
+  try {
+    await within(client.connect(transport), 30_000, 'the v2 client to connect');
+  } catch (e) {
+    if (transport.pid) trackPid(transport.pid);
+    throw new Error(`connect (${mode}) failed: ${(e as Error).message}\nmcp-leash stderr:\n${err}`);
+  }
+  const connectMs = Date.now() - t0;
+  if (transport.pid) trackPid(transport.pid);
+  return { client, connectMs, stderr: () => err, close: () => client.close() };
+}
+
+const traceLines = (file: string): Json[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+
+const toChild = (file: string, method?: string): Json[] => traceLines(file).filter((l) => l.dir === 'leash->child' && (method === undefined || l.method === method));
+
+const textOf = (r: { content?: unknown }): string => JSON.stringify(r.content);
+
+/** The sampling handler's answer, recognisable in the server's tool result. */
+const SAMPLED = 'a sampled answer from the bridge-e2e client';
+
+/** Everything issue 20's check asks for, against server-everything. */
+async function exerciseEverything(s: V2Session, trace: string): Promise<void> {
+  const { client } = s;
+  expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+  const { tools } = await client.listTools();
+  expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'trigger-long-running-operation', 'trigger-sampling-request']));
+
+  const echo = await client.callTool({ name: 'echo', arguments: { message: 'through the bridge' } });
+  expect(textOf(echo)).toContain('through the bridge');
+
+  // Progress from the server, through mcp-leash, to the client's onprogress.
+  const progress: { progress: number; total?: number }[] = [];
+  const long = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, { onprogress: (p) => progress.push(p) });
+  expect(long.isError).toBeFalsy();
+  expect(progress.map((p) => p.progress)).toEqual(expect.arrayContaining([1, 2, 3]));
+
+  // mcp-leash's own timeout result: accepted by a 2026 client (resultType), readable.
+  const slow = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 20, steps: 20 } });
+  expect(slow.isError).toBe(true);
+  expect(textOf(slow)).toMatch(/did not finish within its time limit of 1\.5s|did not finish within its time limit of 1500ms/);
+
+  // Cancellation: the client aborts after the first progress; the server gets notifications/cancelled.
+  const ac = new AbortController();
+  const cancelled = client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } }, { signal: ac.signal, onprogress: () => ac.abort('the user changed their mind') });
+  await expect(within(cancelled, 10_000, 'the aborted call to end')).rejects.toThrow();
+  const calls = toChild(trace, 'tools/call').filter((l) => l.params?.arguments?.duration === 10);
+  expect(calls).toHaveLength(1);
+  await waitFor(() => toChild(trace, 'notifications/cancelled').some((l) => l.params?.requestId === calls[0].id), 10_000, 'notifications/cancelled for the aborted call at the server');
+
+  // Sampling, asked by the server in the middle of a call, answered through MRTR.
+  const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'say something', maxTokens: 10 } });
+  expect(sampled.isError).toBeFalsy();
+  expect(textOf(sampled)).toContain(SAMPLED);
+}
+
+const samplingClient = {
+  capabilities: { sampling: {} },
+  setup: (c: Client) => {
+    c.setRequestHandler('sampling/createMessage', async () => ({ model: 'test-model', role: 'assistant', content: { type: 'text', text: SAMPLED } }));
+  },
+};
+
+describe('bridge: a v2 client pinned to 2026-07-28 in front of server-everything (SDK 1.x)', () => {
+  it('bridge: with the SDK\'s probe sibling: lists, calls, progress, a readable timeout, cancellation and sampling through MRTR', async () => {
+    const trace = tmpFile('trace.jsonl');
+    const s = await v2Client('pin', EVERYTHING_CMD, { trace, ...samplingClient });
+    try {
+      await exerciseEverything(s, trace);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('bridge: probed in place: the same, and the server got one legacy handshake', async () => {
+    const trace = tmpFile('trace.jsonl');
+    const s = await v2Client('pin', EVERYTHING_CMD, { trace, inPlace: true, ...samplingClient });
+    try {
+      await exerciseEverything(s, trace);
+      expect(toChild(trace, 'initialize')).toHaveLength(1);
+      expect(toChild(trace, 'initialize')[0].params?.capabilities).toMatchObject({ sampling: {} });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('bridge: a v2 client pinned to 2026-07-28 in front of legacy fixtures', () => {
+  it('bridge: an SDK 1.x server asks elicitation in a tool call: answered through MRTR; health checks are pings, never server/discover', async () => {
+    const trace = tmpFile('trace.jsonl');
+    const asked: string[] = [];
+    const s = await v2Client('pin', era('v1'), {
+      trace,
+      inPlace: true,
+      capabilities: { elicitation: { form: {} } },
+      setup: (c) =>
+        c.setRequestHandler('elicitation/create', async (r) => {
+          asked.push(String((r.params as { message?: unknown }).message));
+          return { action: 'accept', content: { answer: 'blue' } };
+        }),
+    });
+    try {
+      expect(s.client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+      const r = await s.client.callTool({ name: 'ask', arguments: { question: 'favourite colour?' } });
+      expect(r.isError).toBeFalsy();
+      expect(r.content).toEqual([{ type: 'text', text: 'accept: {"answer":"blue"}' }]);
+      expect(asked).toEqual(['favourite colour?']);
+      // Health checks ran: pings from mcp-leash; the only server/discover is the bridge's probe.
+      await waitFor(() => toChild(trace, 'ping').filter((l) => String(l.id).startsWith('mcp-leash:')).length >= 2, 10_000, 'two health pings at the server');
+      expect(toChild(trace, 'server/discover')).toHaveLength(1);
+      expect(s.stderr()).not.toMatch(/missed its health|killing the server/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('bridge: a legacy server that ignores the probe: connects after the probe wait (~5 s) and works', async () => {
+    const s = await v2Client('pin', era('ignores-probe'), { inPlace: true });
+    try {
+      expect(s.client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+      expect(s.connectMs).toBeGreaterThanOrEqual(4_900);
+      expect(s.connectMs).toBeLessThan(25_000);
+      const r = await s.client.callTool({ name: 'echo', arguments: { text: 'after the wait' } });
+      expect(r.content).toEqual([{ type: 'text', text: 'after the wait' }]);
+      const slow = await s.client.callTool({ name: 'sleep', arguments: { ms: 5000 } });
+      expect(slow.isError).toBe(true);
+      expect(textOf(slow)).toContain('did not finish within its time limit of 300ms');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('bridge: a legacy server that exits on the probe: restarted, handshaken, connects and works', async () => {
+    const log = tmpFile('fixture.jsonl');
+    const s = await v2Client('pin', era('exits-on-probe', log), { inPlace: true });
+    try {
+      for (const e of fixtureEvents(log, 'start')) if (typeof e.pid === 'number') trackGroup(e.pid as number);
+      expect(s.client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+      const r = await s.client.callTool({ name: 'echo', arguments: { text: 'second life' } });
+      expect(r.content).toEqual([{ type: 'text', text: 'second life' }]);
+      expect(fixtureEvents(log, 'start')).toHaveLength(2);
+      expect(fixtureEvents(log, 'exit')).toHaveLength(1);
+      expect(receivedMessages(log, 'server/discover')).toHaveLength(1);
+      expect(receivedMessages(log, 'initialize')).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('bridge: clients that do not speak 2026-07-28 go through unchanged', () => {
+  it('bridge: the SDK 1.x client and a v2 client in legacy mode: plain initialize, the same tools as without the bridge', async () => {
+    const plain = await startSdkProxy({ child: EVERYTHING_CMD, leashArgs: ['--config', configFile({ ...BRIDGE, protocol: undefined })] });
+    let expected: unknown;
+    try {
+      expected = (await plain.client.listTools()).tools;
+    } finally {
+      await plain.close();
+    }
+    const trace = tmpFile('trace.jsonl');
+    const p = await startSdkProxy({ child: EVERYTHING_CMD, leashArgs: ['--config', configFile(BRIDGE), '--trace', trace] });
+    try {
+      expect((await p.client.listTools()).tools).toEqual(expected);
+      const r = await p.client.callTool({ name: 'echo', arguments: { message: 'one' } });
+      expect(textOf(r)).toContain('one');
+      expect(toChild(trace, 'initialize')).toHaveLength(1);
+      expect(toChild(trace, 'server/discover')).toHaveLength(0);
+    } finally {
+      await p.close();
+    }
+    const s = await v2Client('legacy', era('v1'));
+    try {
+      expect(s.client.getProtocolEra()).toBe('legacy');
+      expect(s.client.getNegotiatedProtocolVersion()).not.toBe('2026-07-28');
+      const r = await s.client.callTool({ name: 'echo', arguments: { text: 'two' } });
+      expect(r.content).toEqual([{ type: 'text', text: 'two' }]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('bridge: a v2 client in auto mode in front of an SDK 1.x server ends up in a 2026-07-28 session', async () => {
+    const s = await v2Client('auto', era('v1'), { inPlace: true });
+    try {
+      expect(s.client.getProtocolEra()).toBe('modern');
+      expect(s.client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+      const r = await s.client.callTool({ name: 'echo', arguments: { text: 'auto' } });
+      expect(r.content).toEqual([{ type: 'text', text: 'auto' }]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('bridge: subscriptions/listen', () => {
+  it('bridge: a listen for tool list changes gets the SDK 1.x server\'s notifications/tools/list_changed', async () => {
+    let changed = 0;
+    const s = await v2Client('pin', era('v1'), {
+      inPlace: true,
+      setup: (c) => c.setNotificationHandler('notifications/tools/list_changed', () => void changed++),
+    });
+    try {
+      const sub = await s.client.listen({ toolsListChanged: true });
+      expect(sub.honoredFilter).toMatchObject({ toolsListChanged: true });
+      const r = await s.client.callTool({ name: 'add-tool', arguments: { name: 'late-tool' } });
+      expect(r.content).toEqual([{ type: 'text', text: 'added late-tool' }]);
+      await waitFor(() => changed > 0, 10_000, 'notifications/tools/list_changed at the client');
+      const { tools } = await s.client.listTools({}, { cacheMode: 'refresh' } as never);
+      expect(tools.map((t) => t.name)).toContain('late-tool');
+      await sub.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
