@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, EVERYTHING, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, trackPid, type Json } from '../helpers/proxy.js';
+import { BIN, EVERYTHING, FIXTURE, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, trackPid, type Json } from '../helpers/proxy.js';
 import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
@@ -219,6 +219,26 @@ describe('bridge: a v2 client pinned to 2026-07-28 in front of legacy fixtures',
   });
 });
 
+describe('bridge: restart', () => {
+  it('bridge: a legacy server that crashes mid-session: the call gets a readable error, the restarted server is handshaken again, the next call works', async () => {
+    const log = tmpFile('fixture.jsonl');
+    const s = await v2Client('pin', [NODE, FIXTURE, '--crash-on-call', '2', '--log', log], { inPlace: true });
+    try {
+      const one = await s.client.callTool({ name: 'echo', arguments: { text: 'one' } });
+      expect(one.content).toEqual([{ type: 'text', text: 'one' }]);
+      await expect(s.client.callTool({ name: 'echo', arguments: { text: 'two' } })).rejects.toThrow(/MCP server exited with code 3.*fatal: crashed on call 2/s);
+      const three = await s.client.callTool({ name: 'echo', arguments: { text: 'three' } });
+      expect(three.content).toEqual([{ type: 'text', text: 'three' }]);
+      expect(fixtureEvents(log, 'start')).toHaveLength(2);
+      const inits = receivedMessages(log, 'initialize');
+      expect(inits).toHaveLength(2);
+      expect(inits[1]!.params?.clientInfo).toEqual(inits[0]!.params?.clientInfo);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('bridge: clients that do not speak 2026-07-28 go through unchanged', () => {
   it('bridge: the SDK 1.x client and a v2 client in legacy mode: plain initialize, the same tools as without the bridge', async () => {
     const plain = await startSdkProxy({ child: EVERYTHING_CMD, leashArgs: ['--config', configFile({ ...BRIDGE, protocol: undefined })] });
@@ -257,6 +277,29 @@ describe('bridge: clients that do not speak 2026-07-28 go through unchanged', ()
       expect(s.client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
       const r = await s.client.callTool({ name: 'echo', arguments: { text: 'auto' } });
       expect(r.content).toEqual([{ type: 'text', text: 'auto' }]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('bridge: log messages', () => {
+  it('bridge: the server\'s log messages reach the client only during a call that asked for their level', async () => {
+    const logged: unknown[] = [];
+    const s = await v2Client('pin', era('v1'), {
+      inPlace: true,
+      setup: (c) => c.setNotificationHandler('notifications/message', (n) => void logged.push(n.params.data)),
+    });
+    try {
+      const quiet = await s.client.callTool({ name: 'log', arguments: { level: 'info', text: 'not asked for' } });
+      expect(quiet.content).toEqual([{ type: 'text', text: 'logged not asked for' }]);
+      const tooLow = await s.client.callTool({ name: 'log', arguments: { level: 'debug', text: 'below warning' }, _meta: { 'io.modelcontextprotocol/logLevel': 'warning' } });
+      expect(tooLow.isError).toBeFalsy();
+      const loud = await s.client.callTool({ name: 'log', arguments: { level: 'info', text: 'asked for' }, _meta: { 'io.modelcontextprotocol/logLevel': 'debug' } });
+      expect(loud.isError).toBeFalsy();
+      // One pipe, in order: a message let through before would have arrived before this one.
+      await waitFor(() => logged.includes('asked for'), 10_000, 'the log message asked for');
+      expect(logged).toEqual(['asked for']);
     } finally {
       await s.close();
     }
