@@ -104,15 +104,15 @@ async function exerciseEverything(s: V2Session, trace: string): Promise<void> {
   expect(progress.map((p) => p.progress)).toEqual(expect.arrayContaining([1, 2, 3]));
 
   // mcp-leash's own timeout result: accepted by a 2026 client (resultType), readable.
-  const slow = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 20, steps: 20 } });
+  const slow = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 1.5, steps: 3 } });
   expect(slow.isError).toBe(true);
   expect(textOf(slow)).toMatch(/did not finish within its time limit of (1s|1000ms)\b/);
 
   // Cancellation: the client aborts after the first progress; the server gets notifications/cancelled.
   const ac = new AbortController();
-  const cancelled = client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 100 } }, { signal: ac.signal, onprogress: () => ac.abort('the user changed their mind') });
+  const cancelled = client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 1.5, steps: 15 } }, { signal: ac.signal, onprogress: () => ac.abort('the user changed their mind') });
   await expect(within(cancelled, 10_000, 'the aborted call to end')).rejects.toThrow();
-  const calls = toChild(trace, 'tools/call').filter((l) => l.params?.arguments?.duration === 10);
+  const calls = toChild(trace, 'tools/call').filter((l) => l.params?.arguments?.steps === 15);
   expect(calls).toHaveLength(1);
   // The client's cancel (by its reason: mcp-leash's time limit would cancel the call later on).
   const cancel = await waitFor(() => toChild(trace, 'notifications/cancelled').find((l) => l.params?.requestId === calls[0].id), 10_000, 'notifications/cancelled for the aborted call at the server');
@@ -322,6 +322,31 @@ describe('bridge: subscriptions/listen', () => {
       const { tools } = await s.client.listTools();
       expect(tools.map((t) => t.name)).toContain('late-tool');
       await sub.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('bridge: a listen for a resource: mcp-leash subscribes at server-everything, its updates reach the client, close unsubscribes', async () => {
+    const trace = tmpFile('trace.jsonl');
+    const uri = 'demo://resource/dynamic/text/1';
+    const updated: string[] = [];
+    const s = await v2Client('pin', EVERYTHING_CMD, {
+      trace,
+      inPlace: true,
+      setup: (c) => c.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri)),
+    });
+    try {
+      const sub = await s.client.listen({ resourceSubscriptions: [uri] });
+      expect(sub.honoredFilter).toMatchObject({ resourceSubscriptions: [uri] });
+      // The tool sends an update for every subscribed resource at once (then every 5 s).
+      await s.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+      await waitFor(() => updated.includes(uri), 10_000, 'notifications/resources/updated at the client');
+      expect(toChild(trace, 'resources/subscribe').map((l) => l.params?.uri)).toEqual([uri]);
+      await sub.close();
+      await waitFor(() => toChild(trace, 'resources/unsubscribe').some((l) => l.params?.uri === uri), 10_000, 'resources/unsubscribe at the server');
+      // Off again: with its update timer running, server-everything outlives its stdin.
+      await s.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
     } finally {
       await s.close();
     }
