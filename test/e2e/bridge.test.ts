@@ -137,6 +137,11 @@ describe('bridge: a v2 client pinned to 2026-07-28 in front of server-everything
     const s = await v2Client('pin', EVERYTHING_CMD, { trace, ...samplingClient });
     try {
       await exerciseEverything(s, trace);
+      // Both mcp-leash processes traced to the file: the sibling only saw the probe.
+      const sessions = new Map<string, string[]>();
+      for (const l of traceLines(trace)) if (l.dir === 'client->leash') sessions.set(l.s, [...(sessions.get(l.s) ?? []), l.method]);
+      expect(sessions.size).toBe(2);
+      expect([...sessions.values()].find((methods) => !methods.includes('tools/call'))).toEqual(['server/discover']);
     } finally {
       await s.close();
     }
@@ -147,6 +152,7 @@ describe('bridge: a v2 client pinned to 2026-07-28 in front of server-everything
     const s = await v2Client('pin', EVERYTHING_CMD, { trace, inPlace: true, ...samplingClient });
     try {
       await exerciseEverything(s, trace);
+      expect(new Set(traceLines(trace).map((l) => l.s)).size).toBe(1);
       expect(toChild(trace, 'initialize')).toHaveLength(1);
       expect(toChild(trace, 'initialize')[0].params?.capabilities).toMatchObject({ sampling: {} });
     } finally {
