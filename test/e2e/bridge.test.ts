@@ -333,7 +333,7 @@ describe('bridge: subscriptions/listen', () => {
     }
   });
 
-  it('bridge: a listen for a resource: mcp-leash subscribes at server-everything, its updates reach the client, close unsubscribes', async () => {
+  it('bridge: a listen for a resource: mcp-leash subscribes at server-everything (again after a restart), its updates reach the client, close unsubscribes', async () => {
     const trace = tmpFile('trace.jsonl');
     const uri = 'demo://resource/dynamic/text/1';
     const updated: string[] = [];
@@ -349,6 +349,14 @@ describe('bridge: subscriptions/listen', () => {
       await s.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
       await waitFor(() => updated.includes(uri), 10_000, 'notifications/resources/updated at the client');
       expect(toChild(trace, 'resources/subscribe').map((l) => l.params?.uri)).toEqual([uri]);
+      // The server dies: the restarted one is subscribed again, and its updates reach the same listen.
+      const childPid = Number(/"childPid":(\d+)/.exec(s.stderr())?.[1]);
+      expect(childPid).toBeGreaterThan(0);
+      process.kill(childPid, 'SIGKILL');
+      await waitFor(() => toChild(trace, 'resources/subscribe').length === 2, 10_000, 'resources/subscribe at the restarted server');
+      const before = updated.length;
+      await s.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+      await waitFor(() => updated.length > before, 10_000, 'an update from the restarted server');
       await sub.close();
       await waitFor(() => toChild(trace, 'resources/unsubscribe').some((l) => l.params?.uri === uri), 10_000, 'resources/unsubscribe at the server');
       // Off again: with its update timer running, server-everything outlives its stdin.
