@@ -1,8 +1,9 @@
 // Issue 20 part 3, end to end: `"protocol": "bridge"`, a 2026-07-28 face for legacy servers. The
 // official SDK v2 client pinned to 2026-07-28 (and in auto and legacy modes) and the SDK 1.x
 // client, through mcp-leash with timeouts, heartbeats, health checks and restart on, in front of
-// server-everything and the SDK 1.x / raw legacy fixtures (era-server.mjs). Real processes, real
-// messages: what the client sees, and what the server got (the --trace file or the fixture's log).
+// server-everything and the SDK 1.x / raw legacy fixtures (era-server.mjs, legacy-server.mjs).
+// Real processes, real messages: what the client sees, and what the server got (the --trace file
+// or the fixture's log).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
