@@ -46,7 +46,7 @@ export interface ProxyOptions {
 }
 
 
-/** After the child exits, how long its last output may take to arrive through the pipe. */
+/** After the child exits, how long its last output (stdout and stderr) may take to arrive through the pipes. */
 const EXIT_WAIT_FOR_STDOUT_MS = 1000;
 /**
  * How much may wait for a child that does not read before the client is no longer read. More
@@ -300,6 +300,8 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
       lines.push(chunk);
     });
     const stdoutClosed = new Promise<void>((r) => c.stdout.once('close', () => r()));
+    // Its last stderr lines say why it died: they belong in the exit's error and in our stderr.
+    const stderrClosed = new Promise<void>((r) => c.stderr.once('close', () => r()));
     c.stdout.once('end', () => {
       if (c !== child) return;
       lines.end();
@@ -312,10 +314,10 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
     void c.exited.then(async (info) => {
       // A dead child never drains: the client must not stay unread waiting for it.
       if (c === child) toChildValve.open();
-      // Output written just before exit may still be in the pipe: read it before failing requests.
+      // Output written just before exit may still be in the pipes: read it before failing requests.
       // (Not while the ladder stops it: nobody waits for its answers, and the host waits for us.)
       if (session.childState !== 'stopping') {
-        await Promise.race([stdoutClosed, new Promise((r) => setTimeout(r, EXIT_WAIT_FOR_STDOUT_MS))]);
+        await Promise.race([Promise.all([stdoutClosed, stderrClosed]), new Promise((r) => setTimeout(r, EXIT_WAIT_FOR_STDOUT_MS))]);
       }
       if (c !== child || exiting) return;
       child = undefined;
