@@ -48,6 +48,7 @@ describe('a valid config file', () => {
       ],
       startupTimeoutMs: 60_000,
       serverEra: 'auto',
+      protocol: 'relay',
       progressIntervalMs: 100,
       maxConcurrency: 8,
       maxMessageBytes: 67108864,
@@ -147,7 +148,7 @@ describe('schema mistakes name the JSON path and what was expected', () => {
     [{ restart: { backoff: '1s' } }, 'restart: unknown key "backoff"; expected one of "policy", "initialBackoff", "maxBackoff", "maxRestarts", "window", "onGiveUp"'],
     [
       { zzzzzzzz: 1, yyyyyyyy: 2 },
-      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "jobs", "tools", "prompts", "resources", "spill", "redactKeys", "logLevel", "logFile", "trace"',
+      'unknown key "zzzzzzzz" (and "yyyyyyyy") at top level; expected one of "$schema", "defaults", "rules", "startupTimeout", "serverEra", "protocol", "progressInterval", "maxConcurrency", "maxMessageBytes", "restart", "healthCheck", "shutdown", "tasks", "jobs", "tools", "prompts", "resources", "spill", "redactKeys", "logLevel", "logFile", "trace"',
     ],
     // wrong types
     [[], 'expected a JSON object at top level, got an array'],

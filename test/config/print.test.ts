@@ -14,6 +14,7 @@ describe('policyToConfig (for --print-config)', () => {
       rules: [],
       startupTimeout: '1m',
       serverEra: 'auto',
+      protocol: 'relay',
       progressInterval: '100ms',
       maxConcurrency: 'off',
       maxMessageBytes: 67108864,

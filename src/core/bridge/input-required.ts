@@ -19,10 +19,11 @@
  * `requestState` is a random token from the shell, looked up here and used once: it names one
  * wait, cannot be derived from another, and is refused on a request with another method, tool,
  * prompt or resource. A stdio legacy server does not say which call a request belongs to; it
- * goes to the call that can carry it (a retry waiting, else the newest running call, else a
- * wait whose client has not retried yet; a call whose request declared the capability first). Any of them works: the answer reaches the server's
- * request whichever call carried it. A request outside any such call (roots/list at start-up)
- * is refused to the server, since a 2026 client can only be asked inside a call.
+ * goes to a call that can carry it: one whose request declared the capability first, then a
+ * retry waiting, else the newest running call, else a wait whose client has not retried yet.
+ * Any of them works: the answer reaches the server's request whichever call carried it. A
+ * request outside any such call (roots/list at start-up) is refused to the server, since a
+ * 2026 client can only be asked inside a call.
  *
  * A client that never retries: after INPUT_WAIT_MS the call is cancelled at the server. An
  * answer no retry came for is forgotten after the same time.
@@ -87,10 +88,6 @@ export class InputRequired {
 
   constructor(deps: InputDeps) {
     this.#d = deps;
-  }
-
-  get size(): number {
-    return this.#byCall.size;
   }
 
   nextDeadline(): number | undefined {
