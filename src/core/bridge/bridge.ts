@@ -156,7 +156,7 @@ export class Bridge {
     if (frame.kind === 'notification') {
       if (frame.method !== 'notifications/cancelled') return undefined;
       const id = paramsOf(frame.msg)?.requestId;
-      if ((typeof id === 'string' || typeof id === 'number') && (this.subs.cancelled(id) || this.inputs.cancelled(id, now) || this.#dropDiscover(id) || this.#dropListen(id))) return true;
+      if ((typeof id === 'string' || typeof id === 'number') && (this.subs.cancelled(id) || this.inputs.cancelled(id, now) || takeOut(this.#discovers, id) || takeOut(this.#listens, id))) return true;
       return undefined;
     }
     if (frame.kind !== 'request') return undefined;
@@ -203,20 +203,6 @@ export class Bridge {
     const { out, life } = this.#d;
     out.send('client', errorResponse(d.id, ERR.serverExited, life.goneText), d.call);
     if (out.events) out.event({ type: 'call-ended', call: d.call, outcome: 'server-exited', by: 'leash', errorCode: ERR.serverExited, ms: now - d.at, at: now, phase: 'running' });
-  }
-
-  #dropListen(id: RequestId): boolean {
-    const i = this.#listens.findIndex((l) => l.id === id);
-    if (i < 0) return false;
-    this.#listens.splice(i, 1);
-    return true;
-  }
-
-  #dropDiscover(id: RequestId): boolean {
-    const i = this.#discovers.findIndex((d) => d.id === id);
-    if (i < 0) return false;
-    this.#discovers.splice(i, 1);
-    return true;
   }
 
   /** A request answered by the bridge with an error, never reaching the server. */
@@ -379,4 +365,12 @@ export class Bridge {
   #ownId(kind: string): string {
     return `${BRIDGE_ID_PREFIX}${kind}:${++this.#seq}`;
   }
+}
+
+/** Removes the entry for request `id` from a waiting list (a cancel for it came); true when there was one. */
+function takeOut(list: { id: RequestId }[], id: RequestId): boolean {
+  const i = list.findIndex((e) => e.id === id);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
 }
