@@ -5,12 +5,11 @@
 // Real processes, real messages: what the client sees, and what the server got (the --trace file
 // or the fixture's log).
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { v2Client as connectV2, traceLines, type Mode, type V2Options, type V2Session } from '../helpers/v2-client.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, EVERYTHING, FIXTURE, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, trackPid, type Json } from '../helpers/proxy.js';
+import { EVERYTHING, FIXTURE, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, type Json } from '../helpers/proxy.js';
 import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
@@ -18,6 +17,9 @@ afterEach(() => cleanupProcesses());
 const ERA_SERVER = join(ROOT, 'test/fixtures/era-server.mjs');
 const era = (kind: string, log?: string) => [NODE, ERA_SERVER, '--kind', kind, ...(log ? ['--log', log] : [])];
 const EVERYTHING_CMD = [NODE, EVERYTHING, 'stdio'];
+
+/** The SDK v2 client through mcp-leash with the bridge config (or another), its trace with payloads. */
+const v2Client = (mode: Mode, child: string[], o: Partial<V2Options> = {}): Promise<V2Session> => connectV2(mode, child, { config: BRIDGE, payloads: true, ...o });
 
 /** The bridge, with a tool timeout, heartbeats, health checks and restarts all on. */
 const BRIDGE = {
@@ -30,56 +32,6 @@ const BRIDGE = {
   healthCheck: { interval: '250ms', misses: 2 },
   restart: { policy: 'on-failure', initialBackoff: '100ms' },
 };
-
-type Mode = 'legacy' | 'auto' | 'pin';
-
-/** A subclass probes in place (the SDK spawns a probe sibling only for its own base class). */
-class InPlaceStdio extends StdioClientTransport {}
-
-interface V2Session {
-  client: Client;
-  connectMs: number;
-  stderr(): string;
-  close(): Promise<void>;
-}
-
-interface V2Options {
-  config?: object;
-  trace?: string;
-  inPlace?: boolean;
-  capabilities?: Record<string, unknown>;
-  /** Handlers set before connect (the SDK wants the capability declared first). */
-  setup?: (client: Client) => void;
-}
-
-/** The SDK v2 client, connected through mcp-leash to `child`. */
-async function v2Client(mode: Mode, child: string[], o: V2Options = {}): Promise<V2Session> {
-  const cfg = configFile(o.config ?? BRIDGE);
-  const args = [BIN, '--config', cfg, ...(o.trace ? ['--trace', o.trace, '--trace-payloads'] : []), '--', ...child];
-  const Transport = o.inPlace ? InPlaceStdio : StdioClientTransport;
-  const transport = new Transport({ command: NODE, args, cwd: ROOT, stderr: 'pipe' });
-  let err = '';
-  transport.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const versionNegotiation = mode === 'pin' ? { mode: { pin: '2026-07-28' } } : { mode };
-  const client = new Client({ name: 'bridge-e2e', version: '1.0.0' }, { versionNegotiation, capabilities: o.capabilities ?? {} } as ConstructorParameters<typeof Client>[1]);
-  o.setup?.(client);
-  const t0 = Date.now();
-  try {
-    await within(client.connect(transport), 30_000, 'the v2 client to connect');
-  } catch (e) {
-    if (transport.pid) trackPid(transport.pid);
-    throw new Error(`connect (${mode}) failed: ${(e as Error).message}\nmcp-leash stderr:\n${err}`);
-  }
-  const connectMs = Date.now() - t0;
-  if (transport.pid) trackPid(transport.pid);
-  return { client, connectMs, stderr: () => err, close: () => client.close() };
-}
-
-const traceLines = (file: string): Json[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
 
 const toChild = (file: string, method?: string): Json[] => traceLines(file).filter((l) => l.dir === 'leash->child' && (method === undefined || l.method === method));
 

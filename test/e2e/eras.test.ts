@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { v2Client as connectV2, traceLines, type Mode, type V2Options, type V2Session } from '../helpers/v2-client.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, EVERYTHING, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup, trackPid, type Json } from '../helpers/proxy.js';
-import { fixtureEvents, receivedMessages, tmpFile, waitFor, within } from '../helpers/procs.js';
+import { EVERYTHING, NODE, ROOT, cleanupProcesses, configFile, startSdkProxy, trackGroup } from '../helpers/proxy.js';
+import { fixtureEvents, receivedMessages, tmpFile, waitFor } from '../helpers/procs.js';
 
 afterEach(() => cleanupProcesses());
 
@@ -25,41 +25,11 @@ const LEASH = {
   restart: { policy: 'on-failure', initialBackoff: '100ms' },
 };
 
-type Mode = 'legacy' | 'auto' | 'pin';
-
 /** mcp-leash's warning when it answered a probe itself after the probe wait. */
 const PROBE_WAITED = /did not answer the server\/discover probe in time/;
 
-/** A subclass probes in place (the SDK spawns a probe sibling only for its own base class). */
-class InPlaceStdio extends StdioClientTransport {}
-
-interface V2Session {
-  client: Client;
-  connectMs: number;
-  stderr(): string;
-  close(): Promise<void>;
-}
-
-/** The SDK v2 client, connected through mcp-leash to `child`. */
-async function v2Client(mode: Mode, child: string[], o: { config?: object; trace?: string; inPlace?: boolean } = {}): Promise<V2Session> {
-  const cfg = configFile(o.config ?? LEASH);
-  const args = [BIN, '--config', cfg, ...(o.trace ? ['--trace', o.trace] : []), '--', ...child];
-  const Transport = o.inPlace ? InPlaceStdio : StdioClientTransport;
-  const transport = new Transport({ command: NODE, args, cwd: ROOT, stderr: 'pipe' });
-  let err = '';
-  transport.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const versionNegotiation = mode === 'pin' ? { mode: { pin: '2026-07-28' } } : { mode };
-  const client = new Client({ name: 'eras-e2e', version: '1.0.0' }, { versionNegotiation } as ConstructorParameters<typeof Client>[1]);
-  const t0 = Date.now();
-  try {
-    await within(client.connect(transport), 30_000, 'the v2 client to connect');
-  } catch (e) {
-    throw new Error(`connect (${mode}) failed: ${(e as Error).message}\nmcp-leash stderr:\n${err}`);
-  }
-  const connectMs = Date.now() - t0;
-  if (transport.pid) trackPid(transport.pid);
-  return { client, connectMs, stderr: () => err, close: () => client.close() };
-}
+/** The SDK v2 client through mcp-leash with LEASH (or another config). */
+const v2Client = (mode: Mode, child: string[], o: Partial<V2Options> = {}): Promise<V2Session> => connectV2(mode, child, { config: LEASH, ...o });
 
 /** Calls that check the session: an echo, and a timeout result the client must accept. */
 async function exercise(client: Client): Promise<void> {
@@ -71,11 +41,6 @@ async function exercise(client: Client): Promise<void> {
   expect(JSON.stringify(timedOut.content)).toContain('did not finish within its time limit of 300ms');
 }
 
-const traceLines = (file: string): Json[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
 
 describe('§13 a v2 (dual-era) server through mcp-leash', () => {
   it('§13 v2 client pinned to 2026-07-28: modern session, resultType on the timeout result, health checks are server/discover (never ping)', async () => {
