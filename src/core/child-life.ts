@@ -129,14 +129,14 @@ export class ChildLife {
   #killAt: number | undefined;
   /** The shutdown ladder, while stopping. */
   #ladder: ShutdownLadder | undefined;
-
-  /**
-   * `becameUp` runs whatever waited for a child (the queue); `startupFailed` ends the calls of a
-   * child that answered nothing within the startup limit (the session then has this stop it).
-   */
   /** A list changed at a restarted child: true when the bridge carried the news (its listens). */
   #listChangedHook: ((kind: 'tools' | 'prompts' | 'resources') => boolean) | undefined;
 
+  /**
+   * `becameUp` runs whatever waited for a child (the queue); `startupFailed` ends the calls of a
+   * child that answered nothing within the startup limit (the session then has this stop it);
+   * `listChanged` tells the bridge's listens when a restarted child's lists differ (true: told).
+   */
   constructor(
     out: Outbox,
     policy: Policy,
@@ -483,9 +483,9 @@ export class ChildLife {
 
   /** Tells the client a list changed, when the capabilities it was given say it listens. */
   #listChanged(kind: 'tools' | 'prompts' | 'resources'): void {
+    if (this.#listChangedHook?.(kind)) return;
     const caps = this.initializeResult?.capabilities;
     const cap = isObject(caps) ? caps[kind] : undefined;
-    if (this.#listChangedHook?.(kind)) return;
     if (isObject(cap) && cap.listChanged === true) {
       this.#out.log('info', `the restarted server's ${kind} differ; telling the client`);
       this.#out.send('client', notification(`notifications/${kind}/list_changed`, {}));

@@ -28,8 +28,12 @@ export class ServerRequests {
    */
   #held = new Set<number>();
 
+  #add(frame: MessageFrame & { kind: 'request' }, now: number): ServerCall {
+    return this.table.add(frame.id, frame.method, this.#resolve(frame.method, undefined, 'child'), now);
+  }
+
   fromChild(frame: MessageFrame & { kind: 'request' }, now: number): void {
-    const sc = this.table.add(frame.id, frame.method, this.#resolve(frame.method, undefined, 'child'), now);
+    const sc = this.#add(frame, now);
     const call = `s${sc.key}`;
     if (this.#out.events) this.#out.event({ type: 'call-opened', call, from: 'child', method: frame.method, id: frame.id, at: now });
     this.#out.forward('client', frame, sc.key, undefined, call);
@@ -37,7 +41,7 @@ export class ServerRequests {
 
   /** A request the bridge holds: in the table (its timeout, the child's cancel), never sent to the client. */
   hold(frame: MessageFrame & { kind: 'request' }, now: number): ServerCall {
-    const sc = this.table.add(frame.id, frame.method, this.#resolve(frame.method, undefined, 'child'), now);
+    const sc = this.#add(frame, now);
     sc.params = paramsOf(frame.msg);
     this.#held.add(sc.key);
     if (this.#out.events) this.#out.event({ type: 'call-opened', call: `s${sc.key}`, from: 'child', method: frame.method, id: frame.id, at: now });
@@ -72,7 +76,7 @@ export class ServerRequests {
   /** A request of the child's the client cannot be asked: the child gets `code` at once. */
   refuse(frame: MessageFrame & { kind: 'request' }, code: number, message: string, now: number): void {
     // A key of the table's own, taken back at once: the refusal is an `s<key>` call in events.
-    const sc = this.table.add(frame.id, frame.method, this.#resolve(frame.method, undefined, 'child'), now);
+    const sc = this.#add(frame, now);
     this.table.take(sc.key);
     this.#out.send('child', errorResponse(frame.id, code, message), `s${sc.key}`);
     if (!this.#out.events) return;
