@@ -54,9 +54,13 @@ export async function v2Client(mode: Mode, child: string[], o: V2Options): Promi
   return { client, connectMs, stderr: () => err, close: () => client.close() };
 }
 
-/** The lines of an mcp-leash --trace file, parsed. */
+/**
+ * The whole lines of an mcp-leash --trace file, parsed. A test may read while mcp-leash writes:
+ * the text after the last newline is a line still being written, and is left for the next read.
+ */
 export const traceLines = (file: string): Json[] =>
   readFileSync(file, 'utf8')
     .split('\n')
+    .slice(0, -1)
     .filter(Boolean)
     .map((l) => JSON.parse(l));
