@@ -315,24 +315,28 @@ export class Session {
     this.#eras.childAnswered(call.method, frame.msg);
     if (!isJob(call)) this.#progress.beforeAnswer(call, now);
     // A bridged session offers no tasks (2025 tasks are not the 2026 extension: bridge/handshake.ts).
-    let looked = lookInto(call, frame, now, this.#life, bridged ? undefined : this.#tasks, this.#guard, this.#jobs);
+    const looked = lookInto(call, frame, now, this.#life, bridged ? undefined : this.#tasks, this.#guard, this.#jobs);
     if (looked instanceof Error) return this.#invalidAnswer(call, looked.message, now);
-    // A bridged answer is completed for the 2026 client (bridge/complete.ts); a detached call's
-    // answer is completed where it goes (its retry).
-    if (bridged && call.modern && !isJob(call)) {
-      const whole = looked === frame ? wholeMessage(frame) : looked;
-      if (whole instanceof Error) return this.#invalidAnswer(call, whole.message, now);
-      looked = this.#bridge!.complete(call.method, whole as JsonObject);
-    }
     const budgeted = call.rule.maxResultBytes > 0 && call.method === 'tools/call';
+    const completes = bridged && call.modern && !isJob(call);
     // The common case, an answer passed on as it came, costs no object (admission.ts).
-    if (looked === frame && !budgeted) return this.#admission.answeredByChild(call, frame, now);
+    if (looked === frame && !budgeted && !completes) return this.#admission.answeredByChild(call, frame, now);
     let answer: NonNullable<Answer> = looked === frame ? { frame } : { msg: looked as JsonObject };
+    let cut = false;
     if (budgeted) {
       // The result budget (result-budget.ts): one comparison for an answer within it.
       const kept = applyBudget(call, answer, now, this.#out, this.#spill);
       if (kept instanceof Error) return this.#invalidAnswer(call, kept.message, now);
+      cut = kept !== answer;
       answer = kept;
+    }
+    // A bridged answer is completed for the 2026 client (bridge/complete.ts). One the budget cut
+    // or refused was written for it already (result-budget.ts), and a detached call's answer is
+    // completed where it goes (its retry).
+    if (completes && !cut) {
+      const whole = 'frame' in answer ? wholeMessage(answer.frame) : answer.msg;
+      if (whole instanceof Error) return this.#invalidAnswer(call, whole.message, now);
+      answer = { msg: this.#bridge!.complete(call.method, whole) };
     }
     if ('frame' in answer) return this.#admission.answeredByChild(call, answer.frame, now);
     this.#admission.close(call, 'answer', { outcome: this.#out.events ? outcomeOf(answer.msg, call.method) : 'ok', by: 'server' }, answer, now);

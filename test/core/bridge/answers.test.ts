@@ -2,6 +2,8 @@
 // notifications (bridge/complete.ts, subscriptions.ts, bridge.ts log levels).
 
 import { describe, expect, it } from 'vitest';
+import type { Frame } from '../../../src/core/frame.js';
+import { peek, type JsonObject } from '../../../src/core/message.js';
 import { cancel, Link, note, ok, responsesOf } from '../link.js';
 import { bridge, DEFAULT_POLICY, engaged, err, INIT_RESULT, LL, mcall, mreq, SERVER_INFO, SI, SUB } from './helpers.js';
 
@@ -58,6 +60,29 @@ describe('bridge: results completed for the 2026 client', () => {
     const l = engaged({ rules: [{ tool: 'slow', totalTimeoutMs: 1000 }] });
     l.client(mcall(16, 'slow')).advance(1000);
     expect(responsesOf(l.takeTo('client'))).toMatchObject([{ id: 16, result: { isError: true, resultType: 'complete' } }]);
+  });
+});
+
+describe('bridge: the result budget still holds', () => {
+  /** A frame as the codec makes it: the message and its size on the wire (result-budget.ts reads raw.bytes). */
+  function wireFrame(msg: JsonObject): Frame {
+    const text = JSON.stringify(msg);
+    return { ...(peek(JSON.parse(text)) as Frame & { kind: 'response' }), raw: { bytes: Buffer.byteLength(text), parse: () => JSON.parse(text) as JsonObject } };
+  }
+
+  it('an answer over maxResultBytes is cut as in a relay session, with resultType; one within it is completed', () => {
+    const l = engaged({ defaults: { ...DEFAULT_POLICY.defaults, maxResultBytes: 2_000 } });
+    l.client(mcall(30, 'read_file'));
+    const id = l.takeTo('child').find((m) => m.method === 'tools/call')!.id as number;
+    l.child(wireFrame({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'x'.repeat(50_000) }] } }));
+    const [cut] = responsesOf(l.takeTo('client'));
+    expect(cut).toMatchObject({ id: 30, result: { resultType: 'complete' } });
+    expect(Buffer.byteLength(JSON.stringify(cut))).toBeLessThanOrEqual(2_000);
+    expect(JSON.stringify(cut)).toContain('mcp-leash cut this result');
+    l.client(mcall(31, 'read_file'));
+    const id2 = l.takeTo('child').find((m) => m.method === 'tools/call')!.id as number;
+    l.child(wireFrame({ jsonrpc: '2.0', id: id2, result: { content: [{ type: 'text', text: 'small' }] } }));
+    expect(responsesOf(l.takeTo('client'))).toMatchObject([{ id: 31, result: { resultType: 'complete', _meta: { [SI]: SERVER_INFO }, content: [{ text: 'small' }] } }]);
   });
 });
 
