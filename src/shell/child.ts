@@ -8,8 +8,9 @@
 // only, has already resolved `npx.cmd`-style shims), and every signal is a forced kill.
 
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { groupHasLiveMember } from './process-group.js';
+import { PipeReader } from './pipe-reader.js';
 
 const isWindows = process.platform === 'win32';
 
@@ -21,8 +22,9 @@ export interface ChildExitInfo {
 export interface Child {
   pid: number;
   stdin: Writable;
-  stdout: Readable;
-  stderr: Readable;
+  /** Read from the spawn on: what the child writes before the proxy listens is kept for it. */
+  stdout: PipeReader;
+  stderr: PipeReader;
   exited: Promise<ChildExitInfo>;
   hasExited(): boolean;
   /** Signals every process in the child's group. Never throws. */
@@ -37,11 +39,14 @@ interface Started {
   spawned: Promise<void>;
   exited: Promise<ChildExitInfo>;
   exitInfo(): ChildExitInfo | undefined;
+  stdout: PipeReader;
+  stderr: PipeReader;
 }
 
 /**
  * Attaches the life-cycle listeners at once: 'spawn' and 'error' are emitted on the next tick,
- * before any await could let a later listener see them.
+ * before any await could let a later listener see them. The output pipes are read from here on
+ * too (src/shell/pipe-reader.ts says why).
  */
 function watch(proc: ChildProcess, command: string): Started {
   let info: ChildExitInfo | undefined;
@@ -55,7 +60,7 @@ function watch(proc: ChildProcess, command: string): Started {
     proc.once('spawn', () => resolve());
     proc.once('error', (err: NodeJS.ErrnoException) => reject(new SpawnError(command, err.code ?? 'UNKNOWN', err)));
   });
-  return { proc, spawned, exited, exitInfo: () => info };
+  return { proc, spawned, exited, exitInfo: () => info, stdout: new PipeReader(proc.stdout!), stderr: new PipeReader(proc.stderr!) };
 }
 
 /**
@@ -100,14 +105,14 @@ export class SpawnError extends Error {
 }
 
 export async function spawnChild(command: string, args: string[], cwd = process.cwd()): Promise<Child> {
-  const { proc: sub, spawned, exited, exitInfo } = await start(command, args, cwd);
+  const { proc: sub, spawned, exited, exitInfo, stdout, stderr } = await start(command, args, cwd);
   await spawned;
   const pid = sub.pid!;
   return {
     pid,
     stdin: sub.stdin!,
-    stdout: sub.stdout!,
-    stderr: sub.stderr!,
+    stdout,
+    stderr,
     exited,
     hasExited: () => exitInfo() !== undefined,
     signalGroup(signal) {

@@ -204,7 +204,7 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
 
   function writeToClient(items: (string | Buffer)[]): void {
     // A slow client slows the child down: stop reading the child until the client catches up.
-    if (!clientGone && !writeQueued(stdout, items) && child) toClientValve.hold(child.stdout, stdout);
+    if (!clientGone && !writeQueued(stdout, items) && child) toClientValve.hold(child.stdout.stream, stdout);
   }
 
   /**
@@ -295,20 +295,26 @@ export async function runProxy(opts: ProxyOptions): Promise<number> {
   function attach(c: Child): void {
     const lines = reader('child');
     const tail = new StderrTail();
-    c.stdout.on('data', (chunk: Buffer) => {
-      if (c !== child) return;
-      lines.push(chunk);
+    const stdoutClosed = new Promise<void>((closed) => {
+      c.stdout.read({
+        data: (chunk) => {
+          if (c === child) lines.push(chunk);
+        },
+        end: () => {
+          if (c === child) lines.end();
+        },
+        close: closed,
+      });
     });
-    const stdoutClosed = new Promise<void>((r) => c.stdout.once('close', () => r()));
     // Its last stderr lines say why it died: they belong in the exit's error and in our stderr.
-    const stderrClosed = new Promise<void>((r) => c.stderr.once('close', () => r()));
-    c.stdout.once('end', () => {
-      if (c !== child) return;
-      lines.end();
-    });
-    c.stderr.on('data', (chunk: Buffer) => {
-      tail.push(chunk);
-      stderr.write(chunk);
+    const stderrClosed = new Promise<void>((closed) => {
+      c.stderr.read({
+        data: (chunk) => {
+          tail.push(chunk);
+          stderr.write(chunk);
+        },
+        close: closed,
+      });
     });
     c.stdin.on('error', (err) => logger.debug({ err: err.message }, 'writing to the child failed (it is probably exiting)'));
     void c.exited.then(async (info) => {
