@@ -22,7 +22,7 @@ export interface ChildExitInfo {
 export interface Child {
   pid: number;
   stdin: Writable;
-  /** Read from the spawn on: what the child writes before the proxy listens is kept for it. */
+  /** What the child writes before the proxy reads is kept for it, even when the child exits first. */
   stdout: PipeReader;
   stderr: PipeReader;
   exited: Promise<ChildExitInfo>;
@@ -45,8 +45,8 @@ interface Started {
 
 /**
  * Attaches the life-cycle listeners at once: 'spawn' and 'error' are emitted on the next tick,
- * before any await could let a later listener see them. The output pipes are read from here on
- * too (src/shell/pipe-reader.ts says why).
+ * before any await could let a later listener see them. The output pipes' readers too, so that
+ * none misses the child's exit (src/shell/pipe-reader.ts says why).
  */
 function watch(proc: ChildProcess, command: string): Started {
   let info: ChildExitInfo | undefined;
@@ -60,7 +60,7 @@ function watch(proc: ChildProcess, command: string): Started {
     proc.once('spawn', () => resolve());
     proc.once('error', (err: NodeJS.ErrnoException) => reject(new SpawnError(command, err.code ?? 'UNKNOWN', err)));
   });
-  return { proc, spawned, exited, exitInfo: () => info, stdout: new PipeReader(proc.stdout!), stderr: new PipeReader(proc.stderr!) };
+  return { proc, spawned, exited, exitInfo: () => info, stdout: new PipeReader(proc.stdout!, proc), stderr: new PipeReader(proc.stderr!, proc) };
 }
 
 /**

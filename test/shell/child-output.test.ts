@@ -36,4 +36,17 @@ describe('a child that exits before the proxy listens', () => {
     await closed;
     expect(Buffer.concat(got).toString()).toBe('got ping');
   });
+
+  it('leaves a live child\'s pipe unread until the proxy reads it (the kernel holds the child back), and loses none of it', async () => {
+    const size = 1024 * 1024; // more than the pipe and the stream's buffer hold
+    const c = await spawnChild('/bin/sh', ['-c', `exec head -c ${size} /dev/zero`]);
+    await new Promise((r) => setImmediate(r));
+    // Not flowing: nothing drains it into memory while mcp-leash loads.
+    expect(c.stdout.stream.readableFlowing).not.toBe(true);
+    expect(c.hasExited()).toBe(false);
+    let bytes = 0;
+    await new Promise<void>((close) => c.stdout.read({ data: (b) => (bytes += b.length), close }));
+    expect(bytes).toBe(size);
+    expect(await c.exited).toEqual({ code: 0, signal: null });
+  });
 });
